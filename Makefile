@@ -1,0 +1,46 @@
+# expertisebank: `make run` sets up, indexes the demo corpus and serves it;
+# `make test` runs every test. Both create the virtual environment first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+INDEX  ?= var/index
+SOURCE ?= corpus
+
+.PHONY: install index run serve test eval pdfs html-pages clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+index: install
+	$(BIN)/expertisebank index --source $(SOURCE) --index $(INDEX)
+
+run: index
+	$(BIN)/expertisebank serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/expertisebank serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest -q
+
+eval: install
+	$(BIN)/python -m tests.eval.run_eval
+
+# Regenerate the demo corpus (its output is committed; `make run` never needs this).
+html-pages: install
+	$(BIN)/python corpus/tools/make_html_pages.py
+
+pdfs: install
+	$(BIN)/python corpus/tools/make_pdfs.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,188 @@
+"""The ``expertisebank`` command: index, search, ask, stats, serve.
+
+Output for people is Dutch; ``--json`` prints exactly one JSON object on
+stdout (progress and messages go to stderr). Exit status: 0 all well,
+1 some files failed or the index is missing, 2 misuse, 3 another indexing
+run is busy.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sys
+
+import click
+
+from indexer.index_store import IndexBusyError
+from indexer.sources import CatalogueError
+
+DEFAULT_SOURCE = os.environ.get("EXPERTISEBANK_SOURCE", "corpus")
+DEFAULT_INDEX = os.environ.get("EXPERTISEBANK_INDEX", "var/index")
+EXIT_BUSY = 3
+
+index_option = click.option(
+    "--index", "index_dir", default=DEFAULT_INDEX, show_default=True,
+    help="Indexmap (of zet EXPERTISEBANK_INDEX).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Eén JSON-object op stdout.")
+
+
+def _emit_json(data: dict) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"Fout: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Zoeken in de expertisebank passend onderwijs."""
+
+
+@main.command("index")
+@click.option("--source", "source_dir", default=DEFAULT_SOURCE, show_default=True,
+              type=click.Path(file_okay=False), help="Bronmap met PDF- en HTML-bestanden.")
+@index_option
+@click.option("--full", is_flag=True, help="Alles opnieuw opbouwen in een nieuwe map en die atomair inwisselen.")
+@json_option
+def index_command(source_dir: str, index_dir: str, full: bool, as_json: bool) -> None:
+    """Indexeer de bronmap (incrementeel: alleen nieuwe en gewijzigde bestanden)."""
+    from tqdm import tqdm
+
+    from indexer.index_run import run_index
+
+    if not os.path.isdir(source_dir):
+        _fail(f"bronmap bestaat niet: {source_dir}", 2)
+
+    def progress(items, total):
+        return tqdm(items, total=total, desc="Indexeren", unit="bestand", file=sys.stderr,
+                    disable=None, leave=False)
+
+    try:
+        report = run_index(source_dir, index_dir, full=full, progress=progress)
+    except IndexBusyError as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except CatalogueError as exc:
+        _fail(f"{exc}. De index is niet gewijzigd.", 1)
+    except OSError as exc:
+        _fail(f"indexeren mislukt, de vorige index is intact: {exc}", 1)
+    if as_json:
+        _emit_json(report.as_json())
+    else:
+        click.echo(report.render())
+    sys.exit(report.exit_code)
+
+
+def _service(index_dir: str):
+    from indexer.search_service import IndexMissingError, SearchService
+
+    service = SearchService(index_dir)
+    try:
+        service.stats()
+    except IndexMissingError as exc:
+        _fail(str(exc), 1)
+    return service
+
+
+_MARK_RE = re.compile(r"</?mark>")
+
+
+def _terminal_snippet(snippet: str) -> str:
+    """``<mark>`` -> bold in a terminal, brackets elsewhere; then unescape."""
+    tty = sys.stdout.isatty()
+    out = _MARK_RE.sub(lambda m: ("\033[1m" if tty else "[") if m.group() == "<mark>" else ("\033[0m" if tty else "]"), snippet)
+    return html.unescape(out)
+
+
+def _print_response(response, *, heading: str) -> None:
+    if response.message:
+        click.echo(response.message)
+    if response.suggestion:
+        click.echo(f"Bedoelde u: {response.suggestion}")
+    click.echo(f"{heading}: {response.total} voor \u201c{response.query}\u201d ({response.took_ms:.1f} ms)")
+    for n, hit in enumerate(response.hits, 1):
+        where = " · ".join(x for x in (hit.type, hit.date or "", f"p. {hit.page}" if hit.page else "") if x)
+        click.echo(f"\n{n:>2}. {hit.title}  [{where}]")
+        if hit.heading:
+            click.echo(f"    {hit.heading}")
+        click.echo(f"    {_terminal_snippet(hit.snippet)}")
+        click.echo(f"    {hit.source}")
+
+
+def _filters(types, sectors, years) -> dict[str, list]:
+    return {k: list(v) for k, v in (("type", types), ("sectors", sectors), ("year", years)) if v}
+
+
+@main.command("search")
+@index_option
+@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 100), help="Aantal resultaten.")
+@click.option("--page", default=1, type=click.IntRange(1, 1000), help="Resultatenpagina.")
+@click.option("--passages", is_flag=True, help="Passages in plaats van documenten.")
+@click.option("--type", "types", multiple=True, help="Alleen dit type (herhaalbaar).")
+@click.option("--sector", "sectors", multiple=True, type=click.Choice(["po", "vo", "so"]), help="Alleen deze sector.")
+@click.option("--year", "years", multiple=True, type=int, help="Alleen dit jaar.")
+@json_option
+@click.argument("query", nargs=-1, required=True)
+def search_command(index_dir, k, page, passages, types, sectors, years, as_json, query) -> None:
+    """Zoek documenten (of passages) die bij QUERY passen."""
+    service = _service(index_dir)
+    response = service.search(" ".join(query), k=k, page=page, mode="passages" if passages else "documents",
+                              filters=_filters(types, sectors, years))
+    if as_json:
+        _emit_json(response.as_json())
+    else:
+        _print_response(response, heading="Resultaten")
+
+
+@main.command("ask")
+@index_option
+@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50), help="Aantal passages.")
+@json_option
+@click.argument("question", nargs=-1, required=True)
+def ask_command(index_dir, k, as_json, question) -> None:
+    """Vind de passages die een vraag het best beantwoorden."""
+    service = _service(index_dir)
+    response = service.ask(" ".join(question), k=k)
+    if as_json:
+        _emit_json(response.as_json())
+    else:
+        _print_response(response, heading="Antwoorden")
+
+
+@main.command("stats")
+@index_option
+@json_option
+def stats_command(index_dir, as_json) -> None:
+    """Toon wat er in de index staat."""
+    stats = _service(index_dir).stats()
+    if as_json:
+        _emit_json(stats)
+        return
+    click.echo(f"Index:      {stats['index']} ({stats['generation']})")
+    click.echo(f"Documenten: {stats['documents']}")
+    click.echo(f"Passages:   {stats['passages']}")
+    for kind, n in stats["by_type"].items():
+        click.echo(f"  {kind:<18} {n}")
+    click.echo(f"Grootte:    {stats['index_bytes'] / 1024:.0f} kB")
+
+
+@main.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16))
+def serve_command(index_dir, host, port, workers) -> None:
+    """Start de zoeksite met gunicorn."""
+    from search_app.wsgi_server import serve
+
+    os.environ["EXPERTISEBANK_INDEX"] = index_dir
+    serve(host=host, port=port, workers=workers)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

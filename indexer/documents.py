@@ -1,0 +1,170 @@
+"""The data that flows through the pipeline, one type per stage.
+
+source file (:class:`SourceFile`) -> extracted text (:class:`ExtractedDocument`
+of :class:`Block` s) -> :class:`Passage` s -> index -> :class:`Hit` s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+HEADING, PARAGRAPH = "heading", "paragraph"
+
+DOCUMENT_TYPES = ("publicatie", "praktijkvoorbeeld", "verslag", "faq", "nieuws")
+SECTORS = ("po", "vo", "so")
+
+
+class ExtractionError(Exception):
+    """A source file that cannot be read; ``reason`` is shown to editors (Dutch)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file in the source folder, with what decides whether to re-index it."""
+
+    path: str  # relative to the source folder, with forward slashes
+    abs_path: str
+    format: str  # "pdf" | "html"
+    content_hash: str  # sha256 of the file's bytes
+    catalogue: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    catalogue_hash: str = ""  # hash of its catalogue entry: a changed entry re-indexes
+
+    @property
+    def state(self) -> str:
+        return f"{self.content_hash}:{self.catalogue_hash}"
+
+
+@dataclass
+class Block:
+    """A heading or a paragraph of extracted text, in reading order."""
+
+    kind: str  # HEADING | PARAGRAPH
+    text: str
+    level: int = 0  # 1..6 for headings
+    page: int | None = None  # 1-based page of a PDF, None for HTML
+
+
+@dataclass
+class ExtractedDocument:
+    """The readable content of one source file and what the file says about itself."""
+
+    source: str
+    format: str
+    title: str
+    blocks: list[Block]
+    date: str | None = None  # ISO date (YYYY-MM-DD) when known
+    author: str | None = None
+    description: str | None = None
+    language: str | None = None
+    page_count: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Passage:
+    """A retrievable unit: some 50-250 words under one heading path."""
+
+    doc_id: str
+    number: int
+    text: str
+    heading_path: list[str]
+    page: int | None = None
+    is_question: bool = False
+
+    @property
+    def id(self) -> str:
+        return passage_id(self.doc_id, self.number)
+
+    @property
+    def heading(self) -> str | None:
+        return " › ".join(self.heading_path) if self.heading_path else None
+
+
+def passage_id(doc_id: str, number: int) -> str:
+    return f"{doc_id}.{number}"
+
+
+@dataclass
+class DocumentRecord:
+    """What the index keeps about a whole document (metadata, no passages)."""
+
+    doc_id: str
+    source: str
+    format: str
+    title: str
+    type: str
+    sectors: list[str]
+    date: str | None
+    url: str | None
+    author: str | None
+    description: str | None
+    page_count: int | None
+    headings: list[tuple[int, str, int | None]]  # (level, text, page)
+    passage_count: int
+    state: str  # SourceFile.state when indexed
+    indexed_at: str
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date and self.date[:4].isdigit() else None
+
+
+@dataclass
+class Hit:
+    """One search result, in the shape of the JSON API (see :meth:`as_json`)."""
+
+    id: str
+    doc_id: str
+    title: str
+    source: str
+    type: str
+    date: str | None
+    page: int | None
+    heading: str | None
+    score: float
+    snippet: str
+    text: str
+    sectors: list[str] = field(default_factory=list)
+    passage_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "type": self.type,
+            "date": self.date,
+            "page": self.page,
+            "heading": self.heading,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+            "text": self.text,
+        }
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    total: int
+    took_ms: float
+    hits: list[Hit]
+    suggestion: str | None = None
+    facets: dict[str, dict[str, int]] | None = None
+    message: str | None = None  # a Dutch note for the user (e.g. "te algemene vraag")
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "query": self.query,
+            "total": self.total,
+            "took_ms": round(self.took_ms, 2),
+            "hits": [h.as_json() for h in self.hits],
+            "suggestion": self.suggestion,
+        }
+        if self.facets is not None:
+            out["facets"] = self.facets
+        return out

@@ -1,0 +1,257 @@
+"""Dutch text analysis: small steps composed with ``|``, in the manner of Whoosh.
+
+A tokenizer turns text into :class:`Token` objects; each filter takes a stream
+of tokens and yields a (possibly changed) stream. ``Tokenizer() | Filter() |
+Filter()`` builds a :class:`Chain`, which is itself callable on text::
+
+    analyzer = (WordTokenizer() | HyphenPartsFilter() | LowercaseFilter()
+                | AccentFoldFilter() | StopWordFilter() | DutchStemFilter())
+    [t.text for t in analyzer("Samenwerkingsverbanden in het so-onderwijs")]
+    # ['samenwerkingsverband', 'so-onderwijs', 'so', 'onderwijs']
+
+Nothing here imports the search engine; ``indexer.whoosh_index`` adapts these
+chains to Whoosh's analyzer protocol, so index and query side share one chain.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# Kinds of token: a plain word, a hyphenated whole ("vo-school") and one of
+# its parts ("vo", "school").
+WORD, COMPOUND, PART = "word", "compound", "part"
+
+HYPHENS = "-\u2010\u2011"
+# Letters and digits (not underscore), optionally joined by hyphens; numbers
+# with decimal or thousands separators stay one token; a trailing 's after an
+# apostrophe (thema's, regio's, PABO's) belongs to the word but is not kept.
+_TOKEN_RE = re.compile(
+    r"\d+(?:[.,]\d+)+"
+    r"|[^\W_]+(?:[" + HYPHENS + r"][^\W_]+)*(?:['\u2019]s\b)?"
+)
+_HYPHEN_SPLIT_RE = re.compile("[" + HYPHENS + "]")
+
+
+@dataclass(slots=True)
+class Token:
+    text: str
+    pos: int
+    start: int
+    end: int
+    kind: str = WORD
+
+
+class Step:
+    """Something that can be composed with ``|``."""
+
+    def __or__(self, other: "Step") -> "Chain":
+        return Chain([self]) | other
+
+
+class Tokenizer(Step):
+    def __call__(self, text: str) -> Iterator[Token]:  # pragma: no cover
+        raise NotImplementedError
+
+
+class Filter(Step):
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # pragma: no cover
+        raise NotImplementedError
+
+
+class Chain(Step):
+    """A tokenizer followed by filters; calling it analyses a text."""
+
+    def __init__(self, steps: list[Step]):
+        if not steps or not isinstance(steps[0], Tokenizer):
+            raise TypeError("a chain starts with a tokenizer")
+        if not all(isinstance(s, Filter) for s in steps[1:]):
+            raise TypeError("only filters can follow the tokenizer")
+        self.steps = steps
+
+    def __or__(self, other: Step) -> "Chain":
+        extra = other.steps if isinstance(other, Chain) else [other]
+        return Chain(self.steps + extra)
+
+    def __call__(self, text: str) -> Iterator[Token]:
+        tokens: Iterable[Token] = self.steps[0](text)
+        for step in self.steps[1:]:
+            tokens = step(tokens)
+        return iter(tokens)
+
+    def terms(self, text: str) -> list[str]:
+        """The analysed terms of a text, in order (convenient in tests)."""
+        return [t.text for t in self(text)]
+
+
+class WordTokenizer(Tokenizer):
+    """Unicode words and numbers; hyphenated words stay whole.
+
+    ``regio's`` becomes ``regio`` (the apostrophe-s plural is dropped) and
+    ``2020-2021`` or ``so-sbo-bao`` stay one token; :class:`HyphenPartsFilter`
+    adds their parts.
+    """
+
+    def __call__(self, text: str) -> Iterator[Token]:
+        for pos, m in enumerate(_TOKEN_RE.finditer(text)):
+            word = m.group()
+            if word[-2:] in ("'s", "\u2019s") and len(word) > 2:
+                word = word[:-2]
+            kind = COMPOUND if _HYPHEN_SPLIT_RE.search(word) else WORD
+            yield Token(word, pos, m.start(), m.end(), kind)
+
+
+class HyphenPartsFilter(Filter):
+    """Index the parts of a hyphenated word after the whole.
+
+    The whole keeps the position of its first part and the parts take
+    consecutive positions, so the phrase "vo school" matches "vo-school";
+    later tokens shift so that positions stay unique per part.
+    """
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        shift = 0
+        for tok in tokens:
+            pos = tok.pos + shift
+            if tok.kind != COMPOUND:
+                yield replace(tok, pos=pos) if shift else tok
+                continue
+            yield replace(tok, pos=pos)
+            offset = tok.start
+            parts = [p for p in _HYPHEN_SPLIT_RE.split(tok.text)]
+            n = 0
+            for part in parts:
+                if part:
+                    yield Token(part, pos + n, offset, offset + len(part), PART)
+                    n += 1
+                offset += len(part) + 1
+            shift += max(n - 1, 0)
+
+
+class LowercaseFilter(Filter):
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for tok in tokens:
+            tok.text = tok.text.lower()
+            yield tok
+
+
+def fold_accents(text: str) -> str:
+    """``geïntegreerde`` -> ``geintegreerde``; ASCII passes through untouched."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class AccentFoldFilter(Filter):
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for tok in tokens:
+            tok.text = fold_accents(tok.text)
+            yield tok
+
+
+def load_word_list(name: str) -> frozenset[str]:
+    """A word list shipped in ``indexer/data`` (``#`` starts a comment)."""
+    words = set()
+    for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            words.add(fold_accents(line.lower()))
+    return frozenset(words)
+
+
+@lru_cache(maxsize=None)
+def dutch_stop_words() -> frozenset[str]:
+    return load_word_list("stopwords-nl.txt")
+
+
+@lru_cache(maxsize=None)
+def question_words() -> frozenset[str]:
+    return load_word_list("question-words-nl.txt")
+
+
+class StopWordFilter(Filter):
+    """Drop stop words; positions are not renumbered, so phrases keep gaps.
+
+    The whole of a hyphenated word is never a stop word.
+    """
+
+    def __init__(self, words: Iterable[str] | None = None):
+        self.words = frozenset(words) if words is not None else dutch_stop_words()
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        words = self.words
+        for tok in tokens:
+            if tok.kind == COMPOUND or tok.text not in words:
+                yield tok
+
+
+@lru_cache(maxsize=1)
+def _snowball_dutch() -> Callable[[str], str]:
+    # nltk's Snowball Dutch stemmer: the classic algorithm, which gives the
+    # same stems as Whoosh's bundled one (newer Snowball releases changed it).
+    from nltk.stem.snowball import DutchStemmer
+
+    return lru_cache(maxsize=200_000)(DutchStemmer().stem)
+
+
+def stem_dutch(word: str) -> str:
+    """Snowball Dutch stem; of a hyphenated word only the last part is stemmed."""
+    stem = _snowball_dutch()
+    head, sep, last = word.rpartition("-")
+    if sep:
+        return head + sep + stem(last) if last else word
+    return stem(word)
+
+
+class DutchStemFilter(Filter):
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for tok in tokens:
+            if not tok.text.isdigit():
+                tok.text = stem_dutch(tok.text)
+            yield tok
+
+
+# Ready-made chains -------------------------------------------------------
+
+
+def index_analyzer() -> Chain:
+    """The analysis used for indexed text and for query words alike."""
+    return (
+        WordTokenizer()
+        | HyphenPartsFilter()
+        | LowercaseFilter()
+        | AccentFoldFilter()
+        | StopWordFilter()
+        | DutchStemFilter()
+    )
+
+
+def query_analyzer() -> Chain:
+    """Index analysis plus dropping words that only frame a question."""
+    return (
+        WordTokenizer()
+        | HyphenPartsFilter()
+        | LowercaseFilter()
+        | AccentFoldFilter()
+        | StopWordFilter()
+        | StopWordFilter(question_words())
+        | DutchStemFilter()
+    )
+
+
+def surface_analyzer() -> Chain:
+    """Unstemmed, lower-cased, accent-folded words: the vocabulary for spelling
+    suggestions (a suggestion must be a real word, not a stem)."""
+    return WordTokenizer() | HyphenPartsFilter() | LowercaseFilter() | AccentFoldFilter()
+
+
+def plain_analyzer() -> Chain:
+    """The baseline of the evaluation: words lower-cased, nothing else."""
+    return WordTokenizer() | LowercaseFilter()

@@ -1,0 +1,142 @@
+"""Where the index lives on disk: generations, an atomic swap, and a lock.
+
+An index folder (``var/index``) holds::
+
+    current -> gen-20261124T101500-1234   (a symlink: the live generation)
+    gen-20261124T101500-1234/             (Whoosh files)
+    gen-20261120T090000-999/              (the previous one, kept for readers)
+    indexing.lock                         (held while an indexing run works)
+
+Incremental runs write into the current generation (Whoosh commits are
+atomic). ``--full`` builds a new generation beside it and swaps the
+``current`` link with one ``rename``, so a reader sees the old index or the
+new one, never half of one. Readers resolve the link once when they open.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import shutil
+import time
+from pathlib import Path
+
+CURRENT = "current"
+LOCK_NAME = "indexing.lock"
+KEEP_GENERATIONS = 2
+
+
+class IndexBusyError(Exception):
+    """Another indexing run holds the lock."""
+
+
+class IndexStore:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    @property
+    def current_link(self) -> Path:
+        return self.root / CURRENT
+
+    def current_generation(self) -> Path | None:
+        """The live generation's real path, or None before the first index."""
+        link = self.current_link
+        if not link.is_symlink() and not link.exists():
+            return None
+        target = link.resolve()
+        return target if target.is_dir() else None
+
+    def new_generation(self) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        path = self.root / f"gen-{stamp}-{os.getpid()}-{time.monotonic_ns() % 100000}"
+        path.mkdir()
+        return path
+
+    def publish(self, generation: Path) -> None:
+        """Make ``generation`` the live index, atomically."""
+        tmp = self.root / f".{CURRENT}.{os.getpid()}.tmp"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(generation.name, tmp)  # relative: the folder may move
+        os.replace(tmp, self.current_link)
+        self._fsync_dir()
+        self.prune()
+
+    def prune(self) -> None:
+        """Remove generations older than the previous one (readers that opened
+        the previous generation just before a swap can finish)."""
+        current = self.current_generation()
+        gens = sorted(
+            (p for p in self.root.glob("gen-*") if p.is_dir()),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        keep = {current} if current else set()
+        for p in gens:
+            if len(keep) >= KEEP_GENERATIONS:
+                break
+            keep.add(p)
+        for p in gens:
+            if p not in keep:
+                shutil.rmtree(p, ignore_errors=True)
+
+    def discard(self, generation: Path) -> None:
+        if generation != self.current_generation():
+            shutil.rmtree(generation, ignore_errors=True)
+
+    def _fsync_dir(self) -> None:
+        try:
+            fd = os.open(self.root, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def lock(self) -> "IndexLock":
+        self.root.mkdir(parents=True, exist_ok=True)
+        return IndexLock(self.root / LOCK_NAME)
+
+
+class IndexLock:
+    """An exclusive, non-blocking ``flock``; released when the process dies,
+    so a killed run never leaves a stale lock behind."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> "IndexLock":
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = ""
+            try:
+                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            except OSError:
+                pass
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                detail = f" ({holder})" if holder else ""
+                raise IndexBusyError(
+                    f"Er loopt al een indexering voor {self.path.parent}{detail}. "
+                    "Wacht tot die klaar is en probeer het dan opnieuw."
+                ) from exc
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"proces {os.getpid()}, gestart {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            try:
+                os.ftruncate(self._fd, 0)
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            finally:
+                os.close(self._fd)
+                self._fd = None

@@ -1,0 +1,128 @@
+"""Searching the live index: one entry point for the CLI, the web pages and the API.
+
+It opens whichever generation ``current`` points at, reopens when that
+changes, and turns a query into a :class:`SearchResponse` of the shape the
+JSON API promises, with a "Bedoelde u ...?" suggestion when words are unknown.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+
+from indexer.documents import DocumentRecord, Passage, SearchResponse
+from indexer.index_store import IndexStore
+from indexer.query_parser import parse_query
+from indexer.whoosh_index import FOUNDATION, RankingConfig, SearchIndex
+
+MAX_K = 100
+MODES = ("documents", "passages")
+
+
+class IndexMissingError(Exception):
+    """There is no index yet at the configured place."""
+
+
+class SearchService:
+    def __init__(self, index_root: str | Path):
+        self.store = IndexStore(index_root)
+        self._index: SearchIndex | None = None
+        self._generation: Path | None = None
+        self._lock = threading.Lock()
+
+    # -- the live index -------------------------------------------------------------
+
+    def _live_index(self) -> SearchIndex:
+        generation = self.store.current_generation()
+        if generation is None or not SearchIndex.exists(generation):
+            raise IndexMissingError(
+                f"Er is nog geen index in {self.store.root}. Maak die met: expertisebank index"
+            )
+        if generation != self._generation:
+            old = self._index
+            self._index = SearchIndex(generation)
+            self._generation = generation
+            if old is not None:
+                old.close()
+        return self._index
+
+    def close(self) -> None:
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+                self._generation = None
+
+    # -- queries ----------------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        *,
+        k: int = 10,
+        page: int = 1,
+        mode: str = "documents",
+        filters: dict[str, list] | None = None,
+        config: RankingConfig = FOUNDATION,
+    ) -> SearchResponse:
+        started = time.perf_counter()
+        k = max(1, min(int(k), MAX_K))
+        page = max(1, int(page))
+        if mode not in MODES:
+            raise ValueError(f"onbekende modus {mode!r}; kies uit {', '.join(MODES)}")
+        plan = parse_query(text)
+        if plan.is_empty:
+            return SearchResponse(plan.text, 0, _ms(started), [], message="Geef een of meer zoekwoorden op.")
+        with self._lock:
+            index = self._live_index()
+            result = index.search(plan, mode=mode, limit=k, offset=(page - 1) * k, filters=filters, config=config)
+            suggestion = None
+            if result.total < 3:
+                suggestion = _suggestion(plan.text, index.corrections(plan.all_words()))
+        message = None
+        if not result.searchable:
+            message = "Uw zoekvraag bestaat alleen uit veelvoorkomende woorden. Probeer specifiekere woorden."
+        elif plan.truncated:
+            message = "Uw zoekvraag was erg lang; alleen het begin is gebruikt."
+        return SearchResponse(plan.text, result.total, _ms(started), result.hits, suggestion, message=message)
+
+    def ask(self, question: str, *, k: int = 5, filters: dict[str, list] | None = None) -> SearchResponse:
+        """The passages that best answer a question."""
+        return self.search(question, k=k, mode="passages", filters=filters)
+
+    # -- documents ------------------------------------------------------------------
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        with self._lock:
+            return self._live_index().get_document(doc_id)
+
+    def passages(self, doc_id: str) -> list[Passage]:
+        with self._lock:
+            return self._live_index().passages_of(doc_id)
+
+    def documents(self) -> list[DocumentRecord]:
+        with self._lock:
+            return self._live_index().documents()
+
+    def stats(self) -> dict:
+        with self._lock:
+            index = self._live_index()
+            stats = index.stats()
+        stats["generation"] = self._generation.name if self._generation else None
+        stats["index"] = str(self.store.root)
+        return stats
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _suggestion(query: str, corrections: dict[str, str]) -> str | None:
+    if not corrections:
+        return None
+    out = query
+    for wrong, right in corrections.items():
+        out = re.sub(rf"(?<!\w){re.escape(wrong)}(?!\w)", right, out)
+    return out if out != query else None

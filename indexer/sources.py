@@ -1,0 +1,119 @@
+"""The source folder: which files to index, their content hashes, the catalogue.
+
+The catalogue (``catalogue.toml`` in the source folder) adds metadata that
+files lack. Each table is keyed by a path relative to the source folder::
+
+    ["pdf/beleidsregel-experimenten.pdf"]
+    type = "publicatie"          # publicatie, praktijkvoorbeeld, verslag, faq, nieuws
+    sectors = ["po", "vo", "so"]
+    date = "2020-07-01"
+    title = "..."                # overrides the file's own title
+    url = "https://..."          # where the original lives on the web
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tomllib
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from indexer.documents import DOCUMENT_TYPES, SECTORS, SourceFile
+
+CATALOGUE_NAME = "catalogue.toml"
+FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
+CATALOGUE_KEYS = {"type", "sectors", "date", "title", "url", "author", "description"}
+
+
+class CatalogueError(Exception):
+    """The catalogue cannot be used; nothing is indexed until it is fixed."""
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_catalogue(source_dir: Path) -> dict[str, dict[str, Any]]:
+    path = source_dir / CATALOGUE_NAME
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"{CATALOGUE_NAME} is onleesbaar: {exc}") from exc
+    problems = []
+    for key, entry in data.items():
+        if not isinstance(entry, dict):
+            problems.append(f"{key}: verwacht een tabel met velden")
+            continue
+        unknown = set(entry) - CATALOGUE_KEYS
+        if unknown:
+            problems.append(f"{key}: onbekend veld {', '.join(sorted(unknown))}")
+        if "type" in entry and entry["type"] not in DOCUMENT_TYPES:
+            problems.append(f"{key}: type {entry['type']!r} is niet een van {', '.join(DOCUMENT_TYPES)}")
+        sectors = entry.get("sectors", [])
+        if not isinstance(sectors, list) or any(s not in SECTORS for s in sectors):
+            problems.append(f"{key}: sectors moet een lijst zijn met po, vo en/of so")
+    if problems:
+        raise CatalogueError(f"{CATALOGUE_NAME} bevat fouten: " + "; ".join(problems))
+    return data
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def scan_sources(source_dir: str | os.PathLike) -> tuple[list[SourceFile], list[tuple[str, str]]]:
+    """All indexable files under ``source_dir``, sorted by path, plus the
+    files that were skipped and why (a symlink out of the folder, say)."""
+    root = Path(source_dir).resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"bronmap bestaat niet: {source_dir}")
+    catalogue = load_catalogue(root)
+    found: list[SourceFile] = []
+    skipped: list[tuple[str, str]] = []
+    # followlinks=False: a symlinked folder is not entered, so loops cannot occur
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            fmt = FORMATS.get(Path(name).suffix.lower())
+            if fmt is None:
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink() and not _inside(path, root):
+                skipped.append((rel, "symbolische link naar buiten de bronmap: overgeslagen"))
+                continue
+            try:
+                digest = file_sha256(path)
+            except OSError as exc:
+                skipped.append((rel, f"niet leesbaar: {exc.strerror or exc}"))
+                continue
+            entry = catalogue.get(rel, {})
+            entry_hash = hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()[:16] if entry else ""
+            found.append(SourceFile(rel, str(path), fmt, digest, entry, entry_hash))
+    return found, skipped
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+
+
+def document_id(rel_path: str) -> str:
+    """A stable, URL-safe id from the path: ``pdf/Een goed.pdf`` -> ``pdf-een-goed-pdf``."""
+    return slugify(rel_path)

@@ -1,0 +1,509 @@
+"""Everything that touches Whoosh: schema, analyzer adapter, writer, searcher,
+query building, ranking and snippets.
+
+The rest of the code speaks of documents, passages and hits; replacing the
+engine means replacing this module. The index holds two kinds of records:
+
+- ``kind=passage``: one per passage, with the document's title and metadata
+  copied in, so that one query ranks passages with BM25F over title, heading
+  path and body;
+- ``kind=document``: one per source file, with its metadata and the state
+  (content hash) that incremental indexing compares against. It has no
+  indexed text, so a text query never matches it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from whoosh import highlight, index as whoosh_index, query as wq, scoring
+from whoosh.analysis import Token as WhooshToken
+from whoosh.analysis import Tokenizer as WhooshTokenizer
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.matching import WrappingMatcher
+from whoosh.query.compound import DefaultOr
+
+from indexer import dutch_analysis
+from indexer.documents import DocumentRecord, Hit, Passage
+from indexer.query_parser import QueryPlan
+
+PASSAGE, DOCUMENT = "passage", "document"
+TEXT_FIELDS = ("title", "heading", "body")
+
+# Analysis profiles: "dutch" is the product; "plain" is the evaluation's
+# baseline (lower-cased words, nothing else).
+_INDEX_CHAINS = {
+    "dutch": dutch_analysis.index_analyzer,
+    "plain": dutch_analysis.plain_analyzer,
+    "surface": dutch_analysis.surface_analyzer,
+}
+_QUERY_CHAINS = {
+    "dutch": dutch_analysis.query_analyzer,
+    "plain": dutch_analysis.plain_analyzer,
+}
+
+
+class ChainAnalyzer(WhooshTokenizer):
+    """Adapts a :mod:`indexer.dutch_analysis` chain to Whoosh's analyzer protocol.
+
+    Whoosh pickles the schema into the index, so this object keeps only the
+    profile name and rebuilds its chain when loaded.
+    """
+
+    def __init__(self, profile: str):
+        self.profile = profile
+        self._chain = _INDEX_CHAINS[profile]()
+
+    def __getstate__(self):
+        return {"profile": self.profile}
+
+    def __setstate__(self, state):
+        self.__init__(state["profile"])
+
+    def __eq__(self, other):
+        return isinstance(other, ChainAnalyzer) and other.profile == self.profile
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for tok in self._chain(value):
+            t.text = tok.text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[tok.start:tok.end]
+            if positions:
+                t.pos = start_pos + tok.pos
+            if chars:
+                t.startchar = start_char + tok.start
+                t.endchar = start_char + tok.end
+            yield t
+
+
+def build_schema(profile: str = "dutch") -> Schema:
+    text = ChainAnalyzer(profile)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        doc_id=ID(stored=True, sortable=True),
+        source=ID(stored=True),
+        title=TEXT(analyzer=text, stored=True),
+        heading=TEXT(analyzer=text, stored=True),
+        body=TEXT(analyzer=text, stored=True, chars=True),
+        spelling=TEXT(analyzer=ChainAnalyzer("surface"), phrase=False),
+        type=ID(stored=True, sortable=True),
+        sectors=KEYWORD(stored=True, commas=True, lowercase=True),
+        year=NUMERIC(int, stored=True, sortable=True, signed=False, bits=32),
+        date=STORED,
+        page=STORED,
+        number=NUMERIC(int, stored=True, sortable=True, signed=False, bits=32),
+        is_question=BOOLEAN(stored=True),
+        state=ID(stored=True),
+        record=STORED,
+    )
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    """How a query is turned into a ranking. ``FOUNDATION`` is the product;
+    ``BASELINE`` is the plain BM25 the evaluation compares against."""
+
+    name: str
+    field_boosts: dict[str, float] = field(default_factory=lambda: {"title": 2.5, "heading": 2.0, "body": 1.0})
+    all_words_required: bool = False
+    coordination: float = 0.6  # 0: none; 1: score scaled by share of words matched
+    part_boost: float = 0.6  # a part of a hyphenated query word, relative to the whole
+    bm25_b: float = 0.75
+    bm25_k1: float = 1.2
+    title_b: float = 0.4
+    heading_b: float = 0.4
+
+
+FOUNDATION = RankingConfig("foundation")
+BASELINE = RankingConfig("baseline", field_boosts={"body": 1.0}, all_words_required=True, coordination=0.0)
+
+
+# Term coordination ----------------------------------------------------------
+
+
+class _WordCoordMatcher(WrappingMatcher):
+    """Scales a score by the share of query *words* matched (not field terms):
+    a passage with all the words of a question ranks above one that repeats a
+    single word many times."""
+
+    def __init__(self, child, word_of: dict[tuple[str, bytes], int], nwords: int, strength: float):
+        super().__init__(child)
+        self._word_of = word_of
+        self._nwords = nwords
+        self._strength = strength
+
+    def _replacement(self, newchild):
+        return self.__class__(newchild, self._word_of, self._nwords, self._strength)
+
+    def score(self):
+        words = {self._word_of.get(term) for term in self.child.matching_terms(self.child.id())}
+        words.discard(None)
+        share = len(words) / self._nwords if self._nwords else 1.0
+        return self.child.score() * ((1 - self._strength) + self._strength * share * share)
+
+    def supports_block_quality(self):
+        return False
+
+
+class WordCoordinatedOr(wq.Or):
+    """An ``Or`` of per-word groups whose matcher applies :class:`_WordCoordMatcher`."""
+
+    def __init__(self, groups, word_terms: list[list[tuple[str, str]]], strength: float, boost=1.0):
+        super().__init__(groups, boost=boost)
+        self.word_terms = word_terms
+        self.strength = strength
+
+    def _matcher(self, subs, searcher, context):
+        m = DefaultOr(subs, boost=self.boost).matcher(searcher, context)
+        if self.strength <= 0 or len(self.word_terms) < 2:
+            return m
+        word_of = {}
+        for i, terms in enumerate(self.word_terms):
+            for fieldname, text in terms:
+                word_of[(fieldname, searcher.schema[fieldname].to_bytes(text))] = i
+        return _WordCoordMatcher(m, word_of, len(self.word_terms), self.strength)
+
+    def matcher(self, searcher, context=None):
+        if context is not None:
+            context = context.set(needs_current=True)
+        if len(self.subqueries) == 1:
+            return super().matcher(searcher, context)
+        return self._matcher(self.subqueries, searcher, context)
+
+
+# Snippets ---------------------------------------------------------------------
+
+
+class MarkFormatter(highlight.HtmlFormatter):
+    """Escaped text with matches in ``<mark>``: the only markup in a snippet."""
+
+    def __init__(self):
+        super().__init__(tagname="mark", between=" … ")
+
+    def format_token(self, text, token, replace=False):
+        return "<mark>%s</mark>" % escape(highlight.get_text(text, token, replace), quote=False)
+
+
+def _plain_snippet(text: str, limit: int = 240) -> str:
+    if len(text) <= limit:
+        return escape(text, quote=False)
+    cut = text.rfind(" ", 0, limit)
+    return escape(text[: cut if cut > 0 else limit], quote=False) + " …"
+
+
+# The index ----------------------------------------------------------------------
+
+
+@dataclass
+class EngineResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] | None = None
+    searchable: bool = True  # False: every query word was a stop word
+
+
+class SearchIndex:
+    """One Whoosh index directory (one generation of the index)."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self._ix = whoosh_index.open_dir(str(self.directory))
+        self.profile = self._ix.schema["body"].analyzer.profile
+        self._query_chain = _QUERY_CHAINS[self.profile]()
+        self._searcher = None
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    @classmethod
+    def create(cls, directory: str | Path, profile: str = "dutch") -> "SearchIndex":
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        whoosh_index.create_in(str(directory), build_schema(profile))
+        return cls(directory)
+
+    @staticmethod
+    def exists(directory: str | Path) -> bool:
+        return Path(directory).is_dir() and whoosh_index.exists_in(str(directory))
+
+    def searcher(self):
+        """A searcher reused across calls, reopened when the index changed."""
+        if self._searcher is None:
+            self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        self._ix.close()
+
+    # -- writing --------------------------------------------------------------------
+
+    def writer(self) -> "IndexWriter":
+        return IndexWriter(self._ix.writer(limitmb=128))
+
+    # -- documents ---------------------------------------------------------------
+
+    def document_states(self) -> dict[str, tuple[str, str]]:
+        """``source path -> (doc_id, state)`` of every indexed document."""
+        s = self.searcher()
+        return {
+            f["source"]: (f["doc_id"], f["state"])
+            for f in (s.stored_fields(n) for n in s.document_numbers(kind=DOCUMENT))
+        }
+
+    def documents(self) -> list[DocumentRecord]:
+        s = self.searcher()
+        records = [DocumentRecord(**s.stored_fields(n)["record"]) for n in s.document_numbers(kind=DOCUMENT)]
+        return sorted(records, key=lambda r: r.source)
+
+    def get_document(self, doc_id: str) -> DocumentRecord | None:
+        fields = self.searcher().document(kind=DOCUMENT, doc_id=doc_id)
+        return DocumentRecord(**fields["record"]) if fields else None
+
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        s = self.searcher()
+        out = []
+        for n in s.document_numbers(kind=PASSAGE, doc_id=doc_id):
+            f = s.stored_fields(n)
+            out.append(
+                Passage(doc_id, f["number"], f["body"], f["heading"].split(" › ") if f["heading"] else [],
+                        f["page"], f["is_question"])
+            )
+        return sorted(out, key=lambda p: p.number)
+
+    def stats(self) -> dict[str, object]:
+        s = self.searcher()
+        size = sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
+        by_type: dict[str, int] = {}
+        for r in self.documents():
+            by_type[r.type] = by_type.get(r.type, 0) + 1
+        return {
+            "documents": s.doc_frequency("kind", DOCUMENT),
+            "passages": s.doc_frequency("kind", PASSAGE),
+            "by_type": dict(sorted(by_type.items())),
+            "index_bytes": size,
+            "profile": self.profile,
+        }
+
+    # -- searching ---------------------------------------------------------------
+
+    def _weighting(self, config: RankingConfig):
+        return scoring.BM25F(B=config.bm25_b, K1=config.bm25_k1,
+                             title_B=config.title_b, heading_B=config.heading_b)
+
+    def analyse_query_word(self, word: str) -> list[tuple[str, bool]]:
+        """Terms of one query word, each with whether it is a part of a hyphenated word."""
+        return [(t.text, t.kind == dutch_analysis.PART) for t in self._query_chain(word)]
+
+    def build_query(self, plan: QueryPlan, config: RankingConfig = FOUNDATION) -> wq.Query | None:
+        """The Whoosh query for a plan, or None when nothing searchable is left."""
+        fields = config.field_boosts
+        groups: list[wq.Query] = []
+        word_terms: list[list[tuple[str, str]]] = []
+        seen: set[str] = set()
+        for word in plan.words:
+            terms = [(t, part) for t, part in self.analyse_query_word(word) if t not in seen]
+            if not terms:
+                continue
+            seen.update(t for t, _ in terms)
+            clauses = [
+                wq.Term(f, t, boost=b * (config.part_boost if part else 1.0))
+                for t, part in terms
+                for f, b in fields.items()
+            ]
+            groups.append(wq.Or(clauses))
+            word_terms.append([(f, t) for t, _ in terms for f in fields])
+
+        phrases: list[wq.Query] = []
+        for words in plan.phrases:
+            tokens = [t for t in self._query_chain(" ".join(words)) if t.kind != dutch_analysis.COMPOUND]
+            if not tokens:
+                continue
+            if len(tokens) == 1:
+                phrases.append(wq.Or([wq.Term(f, tokens[0].text, boost=b) for f, b in fields.items()]))
+                continue
+            # stop words keep their positions in the index, so allow their gaps
+            slop = 1 + max(b.pos - a.pos - 1 for a, b in zip(tokens, tokens[1:]))
+            texts = [t.text for t in tokens]
+            phrases.append(wq.Or([wq.Phrase(f, texts, slop=slop, boost=b) for f, b in fields.items()]))
+
+        if not groups and not phrases:
+            return None
+        if config.all_words_required:
+            q: wq.Query = wq.And(groups + phrases)
+        else:
+            optional = WordCoordinatedOr(groups, word_terms, config.coordination) if groups else None
+            if phrases:
+                required = wq.And(phrases) if len(phrases) > 1 else phrases[0]
+                q = wq.AndMaybe(required, optional) if optional is not None else required
+            else:
+                q = optional
+        excluded = [
+            wq.Term(f, t)
+            for word in plan.excluded
+            for t, _ in self.analyse_query_word(word)
+            for f in fields
+        ]
+        if excluded:
+            q = wq.AndNot(q, wq.Or(excluded))
+        return q
+
+    @staticmethod
+    def _filter(filters: dict[str, list] | None) -> wq.Query | None:
+        if not filters:
+            return None
+        parts = []
+        for name, values in filters.items():
+            if not values:
+                continue
+            if name == "year":
+                parts.append(wq.Or([wq.Term("year", int(v)) for v in values]))
+            else:
+                parts.append(wq.Or([wq.Term(name, str(v)) for v in values]))
+        return wq.And(parts) if parts else None
+
+    def search(
+        self,
+        plan: QueryPlan,
+        *,
+        mode: str = "documents",
+        limit: int = 10,
+        offset: int = 0,
+        filters: dict[str, list] | None = None,
+        config: RankingConfig = FOUNDATION,
+    ) -> EngineResult:
+        q = self.build_query(plan, config)
+        if q is None:
+            return EngineResult([], 0, searchable=False)
+        searcher = self.searcher()
+        if config is not FOUNDATION:
+            searcher = self._ix.searcher(weighting=self._weighting(config))
+        kwargs = dict(limit=offset + limit, filter=self._filter(filters), terms=True)
+        if mode == "documents":
+            kwargs.update(collapse="doc_id", collapse_limit=1, groupedby="doc_id")
+        results = searcher.search(q, **kwargs)
+        results.highlighter = highlight.Highlighter(
+            fragmenter=highlight.ContextFragmenter(maxchars=240, surround=70),
+            formatter=MarkFormatter(),
+        )
+        total = len(results.groups("doc_id")) if mode == "documents" else len(results)
+        hits = [self._hit(hit, mode) for hit in list(results)[offset : offset + limit]]
+        if searcher is not self._searcher:
+            searcher.close()
+        return EngineResult(hits, total)
+
+    @staticmethod
+    def _hit(hit, mode: str) -> Hit:
+        f = hit.fields()
+        snippet = (hit.highlights("body", top=2) or _plain_snippet(f["body"])).replace("\n", " ")
+        pid = f["id"]
+        return Hit(
+            id=f["doc_id"] if mode == "documents" else pid,
+            doc_id=f["doc_id"],
+            title=f["title"],
+            source=f["source"],
+            type=f["type"],
+            date=f.get("date"),
+            page=f.get("page"),
+            heading=f.get("heading") or None,
+            score=float(hit.score or 0.0),
+            snippet=snippet,
+            text=f["body"],
+            sectors=[s for s in (f.get("sectors") or "").split(",") if s],
+            passage_id=pid,
+        )
+
+    # -- spelling ------------------------------------------------------------------
+
+    def corrections(self, words: Iterable[str]) -> dict[str, str]:
+        """For words the index does not know, the closest word it does know
+        (edit distance 1 for words up to 6 letters, else 2), most frequent first."""
+        reader = self.searcher().reader()
+        out: dict[str, str] = {}
+        skip = dutch_analysis.dutch_stop_words() | dutch_analysis.question_words()
+        for word in words:
+            w = dutch_analysis.fold_accents(word.lower())
+            if len(w) < 4 or not w.isalpha() or w in skip:
+                continue
+            if reader.doc_frequency("spelling", w) > 0:
+                continue
+            maxdist = 1 if len(w) <= 6 else 2
+            best = None
+            for cand in reader.terms_within("spelling", w, maxdist):
+                if cand == w:
+                    continue
+                key = (_edit_distance(w, cand), -reader.doc_frequency("spelling", cand))
+                if best is None or key < best[0]:
+                    best = (key, cand)
+            if best is not None:
+                out[word] = best[1]
+        return out
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+class IndexWriter:
+    """Adds and removes whole documents; nothing is visible until :meth:`commit`."""
+
+    def __init__(self, writer):
+        self._w = writer
+
+    def delete_document(self, doc_id: str) -> None:
+        self._w.delete_by_term("doc_id", doc_id)
+
+    def add_document(self, record: DocumentRecord, passages: list[Passage], sectors: list[str]) -> None:
+        common = dict(
+            doc_id=record.doc_id,
+            source=record.source,
+            type=record.type,
+            sectors=",".join(sectors),
+            date=record.date,
+        )
+        year = record.year
+        if year is not None:
+            common["year"] = year
+        self._w.add_document(
+            id=f"doc:{record.doc_id}", kind=DOCUMENT, state=record.state, record=asdict(record), **common
+        )
+        for p in passages:
+            heading = p.heading or ""
+            self._w.add_document(
+                id=p.id,
+                kind=PASSAGE,
+                title=record.title,
+                heading=heading,
+                body=p.text,
+                spelling=" ".join((record.title, heading, p.text)),
+                page=p.page,
+                number=p.number,
+                is_question=p.is_question,
+                **common,
+            )
+
+    def commit(self, optimize: bool = False) -> None:
+        self._w.commit(optimize=optimize)
+
+    def cancel(self) -> None:
+        self._w.cancel()

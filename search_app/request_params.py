@@ -1,0 +1,77 @@
+"""Reading and checking query parameters, shared by the pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from indexer.documents import DOCUMENT_TYPES, SECTORS
+from indexer.search_service import MODES, SearchService
+
+
+class BadParameter(ValueError):
+    """A parameter a visitor can fix; the message is Dutch."""
+
+
+@dataclass
+class SearchParams:
+    q: str
+    k: int
+    page: int
+    mode: str
+    filters: dict[str, list]
+
+
+def service() -> SearchService:
+    return current_app.extensions["search_service"]
+
+
+def _int(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(f"'{name}' moet een geheel getal zijn, niet '{raw[:40]}'.") from None
+    if not lo <= value <= hi:
+        raise BadParameter(f"'{name}' moet tussen {lo} en {hi} liggen.")
+    return value
+
+
+def search_params(args: MultiDict, *, default_k: int = 10, default_mode: str = "documents") -> SearchParams:
+    q = args.get("q", "")
+    if len(q) > 2000:
+        raise BadParameter("De zoekvraag is te lang (maximaal 2000 tekens).")
+    mode = args.get("mode", default_mode) or default_mode
+    if mode not in MODES:
+        raise BadParameter(f"'mode' moet 'documents' of 'passages' zijn, niet '{mode[:40]}'.")
+    filters: dict[str, list] = {}
+    types = [t for t in args.getlist("type") if t]
+    if any(t not in DOCUMENT_TYPES for t in types):
+        raise BadParameter(f"Onbekend type; kies uit {', '.join(DOCUMENT_TYPES)}.")
+    if types:
+        filters["type"] = types
+    sectors = [s for s in args.getlist("sector") if s]
+    if any(s not in SECTORS for s in sectors):
+        raise BadParameter("Onbekende sector; kies uit po, vo en so.")
+    if sectors:
+        filters["sectors"] = sectors
+    years = []
+    for y in args.getlist("year"):
+        if not y:
+            continue
+        if not (y.isdigit() and len(y) == 4):
+            raise BadParameter(f"'year' moet een jaartal zijn, niet '{y[:20]}'.")
+        years.append(int(y))
+    if years:
+        filters["year"] = years
+    return SearchParams(
+        q=q,
+        k=_int(args, "k", default_k, 1, 100),
+        page=_int(args, "page", 1, 1, 1000),
+        mode=mode,
+        filters=filters,
+    )

@@ -1,0 +1,32 @@
+"""Serve the app with gunicorn (a real WSGI server, also in ``make run``)."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+from search_app import create_app
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, app, options: dict):
+        self._app = app
+        self._options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self._app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 2) -> None:
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "timeout": 30,
+        "accesslog": "-",
+    }
+    _Gunicorn(create_app(), options).run()
