@@ -291,9 +291,10 @@ class SearchIndex:
         by_type: dict[str, int] = {}
         for r in self.documents():
             by_type[r.type] = by_type.get(r.type, 0) + 1
+        documents = sum(1 for _ in s.document_numbers(kind=DOCUMENT))  # live ones only
         return {
-            "documents": s.doc_frequency("kind", DOCUMENT),
-            "passages": s.doc_frequency("kind", PASSAGE),
+            "documents": documents,
+            "passages": s.doc_count() - documents,
             "by_type": dict(sorted(by_type.items())),
             "index_bytes": size,
             "profile": self.profile,
@@ -392,7 +393,13 @@ class SearchIndex:
         searcher = self.searcher()
         if config is not FOUNDATION:
             searcher = self._ix.searcher(weighting=self._weighting(config))
-        kwargs = dict(limit=offset + limit, filter=self._filter(filters), terms=True)
+        restriction = self._filter(filters)
+        if restriction is not None:
+            # Filters go into the query, scoring nothing: Whoosh's filter=
+            # argument bypasses collapsing (its FilterCollector feeds the
+            # collapse collector's child directly), giving one document twice.
+            q = wq.And([q, wq.ConstantScoreQuery(restriction, 0.0)])
+        kwargs = dict(limit=offset + limit, terms=True)
         if mode == "documents":
             kwargs.update(collapse="doc_id", collapse_limit=1, groupedby="doc_id")
         results = searcher.search(q, **kwargs)

@@ -125,10 +125,9 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
 
 
 def _prose_like(frags: list[Fragment]) -> bool:
-    """Column text fills its column; table labels and bullets do not."""
-    left = min(f.x0 for f in frags)
-    right = max(f.x1 for f in frags)
-    return median(f.width for f in frags) >= 0.5 * (right - left)
+    """Lines of running text carry several words; the cells of a table column
+    (labels, numbers, bullets) carry one or two."""
+    return median(len(f.text.split()) for f in frags) >= 4
 
 
 def find_gutter(frags: list[Fragment]) -> tuple[float, float] | None:
@@ -243,6 +242,7 @@ def _furniture_key(text: str) -> str:
 
 def running_furniture(pages: Sequence[Sequence[Fragment]], heights: Sequence[float]) -> set[int]:
     """``id()`` s of fragments that are running headers/footers or page numbers."""
+    body = body_size(f for frags in pages for f in frags)
     zone_keys: list[list[tuple[Fragment, tuple[str, str]]]] = []
     counts: Counter[tuple[str, str]] = Counter()
     for frags, height in zip(pages, heights):
@@ -255,19 +255,21 @@ def running_furniture(pages: Sequence[Sequence[Fragment]], heights: Sequence[flo
                 zone = "bottom"
             else:
                 continue
-            key = (zone, _furniture_key(f.text))
+            # small print may differ in its numbers ("Pagina 3 van 9"); large
+            # text must repeat exactly ("Hoofdstuk 1", "Hoofdstuk 2" are headings)
+            text = _furniture_key(f.text) if f.size <= body * 1.05 else " ".join(f.text.lower().split())
+            key = (zone, text)
             keyed.append((f, key))
             seen.add(key)
         counts.update(seen)
         zone_keys.append(keyed)
     n = len(pages)
     threshold = max(2, math.ceil(0.4 * n))
-    body = body_size(f for frags in pages for f in frags)
     doomed: set[int] = set()
     for frags, keyed in zip(pages, zone_keys):
         text_top = min((f.top for f in frags if f.size >= body * 0.95), default=None)
         for f, key in keyed:
-            text_key = key[1]
+            text_key = _furniture_key(f.text)
             if _PAGE_NUMBER_RE.match(text_key) or _ROMAN_RE.match(text_key):
                 doomed.add(id(f))
             elif n >= 2 and counts[key] >= threshold:

@@ -66,7 +66,7 @@ def unmapped_glyph_share(text: str) -> float:
 
 # Hyphenation ------------------------------------------------------------
 
-_WORD_BEFORE_HYPHEN_RE = re.compile(r"([^\W\d_][\w-]*)-$")
+_WORD_BEFORE_HYPHEN_RE = re.compile(r"([^\W_][\w-]*)-$")
 _FIRST_WORD_RE = re.compile(r"^([^\W_][\w]*)")
 _ELLIPSIS_FOLLOWERS = frozenset({"en", "of", "tot", "en/of"})
 
@@ -97,7 +97,12 @@ def _is_real_hyphen(before: str, after: str, vocabulary: Mapping[str, int]) -> b
         return hyphenated > joined
     if after[0].isupper() or before.isupper() or any(ch.isdigit() for ch in before):
         return True  # "PO-" + "Raad", "Noord-" + "Holland", "OPDC-" + "school"
-    return before.lower() in HYPHEN_PREFIXES
+    if before.lower() not in HYPHEN_PREFIXES:
+        return False
+    # "ex-" + "perimenteerplan": other words of the document that start the
+    # same way ("experiment", "experimenteerregeling") show it is one word
+    stem = (before + after[:3]).lower()
+    return not any(w.startswith(stem) and "-" not in w for w in vocabulary)
 
 
 def join_hyphenated(left: str, right: str, vocabulary: Mapping[str, int] | None = None) -> str:
@@ -115,7 +120,7 @@ def join_hyphenated(left: str, right: str, vocabulary: Mapping[str, int] | None 
         return left
     if left.endswith(SOFT_HYPHEN):
         return left[:-1] + right
-    if left.endswith("-") and len(left) >= 2 and left[-2].isalpha():
+    if left.endswith("-") and len(left) >= 2 and left[-2].isalnum():
         m_before = _WORD_BEFORE_HYPHEN_RE.search(left)
         m_after = _FIRST_WORD_RE.match(right)
         before = m_before.group(1) if m_before else ""

@@ -1,0 +1,81 @@
+"""Each step of the Dutch analysis alone, then the chains' equivalences."""
+
+from indexer.dutch_analysis import (
+    COMPOUND,
+    PART,
+    AccentFoldFilter,
+    DutchStemFilter,
+    HyphenPartsFilter,
+    LowercaseFilter,
+    StopWordFilter,
+    WordTokenizer,
+    dutch_stop_words,
+    index_analyzer,
+    plain_analyzer,
+    query_analyzer,
+    stem_dutch,
+)
+
+
+def texts(tokens):
+    return [t.text for t in tokens]
+
+
+def test_tokenizer_keeps_numbers_hyphenated_words_and_offsets():
+    text = "In 2020-2021 kregen 152 scholen (so-sbo-bao) 1.250 euro; thema's"
+    tokens = list(WordTokenizer()(text))
+    assert texts(tokens) == ["In", "2020-2021", "kregen", "152", "scholen", "so-sbo-bao", "1.250", "euro", "thema"]
+    for t in tokens:
+        assert text[t.start:t.end].startswith(t.text)
+    assert [t.pos for t in tokens] == list(range(len(tokens)))
+
+
+def test_tokenizer_splits_on_punctuation_but_not_inside_words():
+    assert texts(WordTokenizer()("regulier/speciaal, co-teaching!")) == ["regulier", "speciaal", "co-teaching"]
+
+
+def test_hyphen_parts_follow_the_whole_with_consecutive_positions():
+    tokens = list((WordTokenizer() | HyphenPartsFilter())("de vo-school hier"))
+    assert [(t.text, t.pos, t.kind) for t in tokens] == [
+        ("de", 0, "word"), ("vo-school", 1, COMPOUND), ("vo", 1, PART), ("school", 2, PART), ("hier", 3, "word"),
+    ]
+
+
+def test_lowercase_and_accent_folding():
+    chain = WordTokenizer() | LowercaseFilter() | AccentFoldFilter()
+    assert chain.terms("Geïntegreerde FINANCIËLE één") == ["geintegreerde", "financiele", "een"]
+
+
+def test_stop_words_are_dropped_and_positions_keep_their_gaps():
+    tokens = list((WordTokenizer() | LowercaseFilter() | StopWordFilter())("Het is de kern van passend onderwijs"))
+    assert [(t.text, t.pos) for t in tokens] == [("kern", 3), ("passend", 5), ("onderwijs", 6)]
+    assert {"de", "het", "een", "en", "van"} <= dutch_stop_words()
+
+
+def test_stem_filter_stems_only_the_last_part_of_a_compound():
+    chain = WordTokenizer() | LowercaseFilter() | DutchStemFilter()
+    assert chain.terms("leerlingen sbo-leerlingen 2020") == ["leerling", "sbo-leerling", "2020"]
+
+
+def test_stemming_equivalences_of_the_issue():
+    a = index_analyzer()
+    assert a.terms("terugplaatsing") == a.terms("terugplaatsen")
+    assert a.terms("samenwerkingsverbanden") == a.terms("samenwerkingsverband")
+    assert a.terms("geïntegreerde") == a.terms("geintegreerde")
+
+
+def test_same_stems_as_whooshs_own_dutch_snowball():
+    from whoosh.lang.snowball.dutch import DutchStemmer
+
+    whoosh_stem = DutchStemmer().stem
+    for word in ("ondersteuning", "scholen", "kinderen", "experimenten", "voorzieningen", "gemengd", "leraren"):
+        assert stem_dutch(word) == whoosh_stem(word)
+
+
+def test_query_analysis_drops_question_words_but_index_analysis_keeps_content():
+    assert query_analyzer().terms("Hoeveel samenwerkingsverbanden zijn er?") == ["samenwerkingsverband"]
+    assert index_analyzer().terms("Welke scholen") == ["welk", "schol"]
+
+
+def test_plain_analyzer_only_lowercases():
+    assert plain_analyzer().terms("Geïntegreerde Scholen") == ["geïntegreerde", "scholen"]

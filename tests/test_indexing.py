@@ -1,0 +1,216 @@
+"""Incremental indexing, the atomic full rebuild, the lock and the failure report."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+import indexer.index_run as index_run
+from indexer.index_run import run_index
+from indexer.index_store import IndexBusyError, IndexStore
+from indexer.search_service import SearchService
+from tests import pdf_fixtures
+from tests.conftest import CORPUS
+
+N_DEMO = 8
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    dest = tmp_path / "bron"
+    shutil.copytree(CORPUS, dest, ignore=shutil.ignore_patterns("tools"))
+    return dest
+
+
+@pytest.fixture
+def count_extractions(monkeypatch):
+    calls: list[str] = []
+    real = index_run.extract
+
+    def counting(source):
+        calls.append(source.path)
+        return real(source)
+
+    monkeypatch.setattr(index_run, "extract", counting)
+    return calls
+
+
+def titles(root, query, k=20):
+    svc = SearchService(root)
+    try:
+        return [h.source for h in svc.search(query, k=k).hits]
+    finally:
+        svc.close()
+
+
+def test_incremental_run_skips_unchanged_files(corpus, tmp_path, count_extractions):
+    root = tmp_path / "index"
+    first = run_index(corpus, root)
+    assert len(first.added) == N_DEMO and first.exit_code == 0
+    assert len(count_extractions) == N_DEMO
+    count_extractions.clear()
+    second = run_index(corpus, root)
+    assert (second.added, second.updated, second.removed, second.failed) == ([], [], [], [])
+    assert len(second.unchanged) == N_DEMO
+    assert count_extractions == []  # nothing parsed again
+
+
+def test_added_changed_and_deleted_files(corpus, tmp_path, count_extractions):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    count_extractions.clear()
+    news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
+    news.write_text(news.read_text(encoding="utf-8").replace(
+        "<p class=\"authors\">", "<p>Het leernetwerk bespreekt ook de zebrapadregeling.</p>\n<p class=\"authors\">"),
+        encoding="utf-8")
+    (corpus / "webpaginas" / "po-raad-passend-onderwijs.html").unlink()
+    shutil.copy(corpus / "verslagen" / "webinar-experimenteerregeling-vragen-en-antwoorden.pdf",
+                corpus / "verslagen" / "webinar-kopie.pdf")
+    report = run_index(corpus, root)
+    assert report.updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
+    assert report.removed == ["webpaginas/po-raad-passend-onderwijs.html"]
+    assert report.added == ["verslagen/webinar-kopie.pdf"]
+    assert sorted(count_extractions) == sorted(report.updated + report.added)
+    assert report.documents == N_DEMO  # one removed, one added
+    assert titles(root, "zebrapadregeling") == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
+    assert "webpaginas/po-raad-passend-onderwijs.html" not in titles(root, "invlechting ontvlechting")
+    # no document is doubled: the changed one has one document record
+    svc = SearchService(root)
+    sources = [r.source for r in svc.documents()]
+    svc.close()
+    assert len(sources) == len(set(sources)) == N_DEMO
+
+
+def test_a_changed_catalogue_entry_updates_metadata_without_a_file_change(corpus, tmp_path):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    cat = corpus / "catalogue.toml"
+    cat.write_text(cat.read_text(encoding="utf-8").replace(
+        '["webpaginas/po-raad-passend-onderwijs.html"]\ntype = "publicatie"',
+        '["webpaginas/po-raad-passend-onderwijs.html"]\ntype = "faq"'), encoding="utf-8")
+    report = run_index(corpus, root)
+    assert report.updated == ["webpaginas/po-raad-passend-onderwijs.html"]
+    svc = SearchService(root)
+    assert svc.document("webpaginas-po-raad-passend-onderwijs-html").type == "faq"
+    svc.close()
+
+
+def test_broken_files_are_reported_and_the_rest_is_indexed(corpus, tmp_path):
+    pdf_fixtures.corrupt_pdf(corpus / "kapot.pdf")
+    pdf_fixtures.encrypted_pdf(corpus / "versleuteld.pdf")
+    pdf_fixtures.scanned_pdf(corpus / "gescand.pdf")
+    report = run_index(corpus, tmp_path / "index")
+    reasons = dict(report.failed)
+    assert set(reasons) == {"kapot.pdf", "versleuteld.pdf", "gescand.pdf"}
+    assert "beschadigd" in reasons["kapot.pdf"]
+    assert "versleuteld" in reasons["versleuteld.pdf"]
+    assert "geen tekstlaag" in reasons["gescand.pdf"]
+    assert len(report.added) == N_DEMO and report.exit_code == 1
+    rendered = report.render()
+    assert "mislukt:      3" in rendered and "! versleuteld.pdf: versleuteld" in rendered
+
+
+def test_a_file_that_breaks_keeps_its_previous_version(corpus, tmp_path):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    target = corpus / "verslagen" / "webinar-experimenteerregeling-vragen-en-antwoorden.pdf"
+    pdf_fixtures.corrupt_pdf(target)
+    report = run_index(corpus, root)
+    [(path, reason)] = report.failed
+    assert path == "verslagen/webinar-experimenteerregeling-vragen-en-antwoorden.pdf"
+    assert "vorige versie blijft doorzoekbaar" in reason
+    assert path in titles(root, "zorgbreedte")
+    full = run_index(corpus, root, full=True)  # a rebuild carries it over too
+    assert path in dict(full.failed) and path in titles(root, "zorgbreedte")
+
+
+def test_full_rebuild_swaps_generations_atomically(corpus, tmp_path):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    store = IndexStore(root)
+    old_gen = store.current_generation()
+    reader = SearchService(root)
+    before = reader.search("samenwerkingsverband", k=5).total
+    report = run_index(corpus, root, full=True)
+    new_gen = store.current_generation()
+    assert new_gen != old_gen and old_gen.exists()  # previous generation kept for readers
+    assert os.path.islink(root / "current")
+    assert len(report.unchanged) == N_DEMO and report.documents == N_DEMO
+    assert reader.search("samenwerkingsverband", k=5).total == before  # reopens the new one
+    assert reader.stats()["generation"] == new_gen.name
+    reader.close()
+    run_index(corpus, root, full=True)
+    assert not old_gen.exists()  # two generations are kept, no more
+
+
+def test_an_interrupted_full_rebuild_leaves_the_live_index_alone(corpus, tmp_path, monkeypatch):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    store = IndexStore(root)
+    live = store.current_generation()
+    real = index_run.extract
+    calls = []
+
+    def failing(source):
+        calls.append(source)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as if the run were stopped half-way
+        return real(source)
+
+    monkeypatch.setattr(index_run, "extract", failing)
+    with pytest.raises(KeyboardInterrupt):
+        run_index(corpus, root, full=True)
+    assert store.current_generation() == live
+    assert sorted(p.name for p in root.glob("gen-*")) == [live.name]  # half-built one discarded
+    assert len(titles(root, "samenwerkingsverband")) > 0
+
+
+def test_searches_during_a_full_rebuild_always_see_a_complete_index(corpus, tmp_path):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    errors, totals = [], []
+    stop = threading.Event()
+
+    def searching():
+        svc = SearchService(root)
+        while not stop.is_set():
+            try:
+                totals.append(svc.stats()["documents"])
+            except Exception as exc:  # pragma: no cover - the assertion reports it
+                errors.append(exc)
+        svc.close()
+
+    t = threading.Thread(target=searching)
+    t.start()
+    try:
+        for _ in range(2):
+            run_index(corpus, root, full=True)
+    finally:
+        stop.set()
+        t.join()
+    assert errors == [] and totals and set(totals) == {N_DEMO}
+
+
+def test_a_second_run_while_one_is_busy_gets_a_clear_message(corpus, tmp_path):
+    root = tmp_path / "index"
+    with IndexStore(root).lock():
+        with pytest.raises(IndexBusyError) as info:
+            run_index(corpus, root)
+    assert "Er loopt al een indexering" in str(info.value)
+    assert run_index(corpus, root).exit_code == 0  # the lock is gone with its holder
+
+
+def test_ids_are_stable_and_unique(corpus, tmp_path):
+    shutil.copy(corpus / "webpaginas" / "praktijkvoorbeelden.html", corpus / "webpaginas" / "praktijkvoorbeelden.htm")
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    svc = SearchService(root)
+    ids = {r.source: r.doc_id for r in svc.documents()}
+    svc.close()
+    assert ids["webpaginas/praktijkvoorbeelden.html"] == "webpaginas-praktijkvoorbeelden-html"
+    assert ids["webpaginas/praktijkvoorbeelden.htm"] == "webpaginas-praktijkvoorbeelden-htm"
+    assert len(set(ids.values())) == len(ids)

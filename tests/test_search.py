@@ -1,0 +1,134 @@
+"""Ranking and the response shape, on the indexed demo corpus."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from indexer.query_parser import parse_query
+from indexer.whoosh_index import FOUNDATION, RankingConfig
+
+
+def top(service, query, k=5, mode="passages"):
+    return service.search(query, k=k, mode=mode).hits
+
+
+def test_response_has_the_promised_json_shape(service):
+    data = service.search("samenwerkingsverband", k=3).as_json()
+    assert set(data) == {"query", "total", "took_ms", "hits", "suggestion"}
+    assert data["query"] == "samenwerkingsverband" and data["total"] >= 3
+    assert isinstance(data["took_ms"], float)
+    for hit in data["hits"]:
+        assert set(hit) == {"id", "title", "source", "type", "date", "page", "heading", "score", "snippet", "text"}
+        assert isinstance(hit["score"], float) and hit["text"]
+        assert "<mark>" in hit["snippet"]
+
+
+def test_snippets_escape_document_text_and_mark_only_matches(service):
+    for hit in top(service, "symbiose", k=10):
+        stripped = re.sub(r"</?mark>", "", hit.snippet)
+        assert "<" not in stripped and ">" not in stripped
+        for marked in re.findall(r"<mark>(.*?)</mark>", hit.snippet):
+            assert marked.lower().startswith("symbiose")
+
+
+def test_document_mode_gives_one_hit_per_document(service):
+    hits = service.search("praktijkvoorbeelden", k=10, mode="documents").hits
+    doc_ids = [h.doc_id for h in hits]
+    assert len(doc_ids) == len(set(doc_ids))
+    assert all(h.id == h.doc_id for h in hits)
+
+
+def test_passage_mode_can_return_several_passages_of_one_document(service):
+    hits = service.search("praktijkvoorbeelden", k=10, mode="passages").hits
+    assert len({h.doc_id for h in hits}) < len(hits)
+    assert all(h.id.startswith(h.doc_id + ".") for h in hits)
+
+
+def test_pdf_hits_carry_their_page(service):
+    hits = service.search("intentieverklaring opheffing", k=10, mode="passages").hits
+    pdf = [h for h in hits if h.source.endswith(".pdf")]
+    assert pdf and all(isinstance(h.page, int) and h.page >= 1 for h in pdf)
+
+
+def test_stemming_and_accents_match_at_query_time(service):
+    a = {h.id for h in top(service, "geintegreerde voorzieningen", k=10)}
+    b = {h.id for h in top(service, "geïntegreerde voorziening", k=10)}
+    assert a == b and a
+
+
+def test_passages_matching_more_query_words_rank_higher(service):
+    hits = top(service, "Talentencampus Venlo kinderopvang", k=5)
+    first_text = (hits[0].heading or "") + hits[0].text
+    assert all(w in first_text.lower() for w in ("talentencampus", "venlo", "kinderopvang"))
+
+
+def test_title_and_heading_matches_weigh_more_than_body(service):
+    # "Twinschool" is a card heading in two documents and body text elsewhere
+    hits = top(service, "twinschool", k=5)
+    assert hits[0].heading and "Twinschool" in hits[0].heading
+
+
+def test_all_words_optional_a_plain_and_would_find_nothing(service):
+    query = "Hoeveel samenwerkingsverbanden zijn er in het po en de regio Bolivia?"
+    hits = top(service, query, k=5)
+    assert any("77 in het primair onderwijs" in h.text for h in hits)
+
+
+def test_question_words_do_not_dominate(service):
+    with_q = [h.id for h in top(service, "Wat is invlechting?", k=3)]
+    without = [h.id for h in top(service, "invlechting", k=3)]
+    assert with_q == without
+
+
+def test_quoted_phrases_must_match_as_phrases(service):
+    phrase = service.search('"Een goed voorbereide start"', k=20, mode="passages")
+    assert phrase.total >= 1
+    for hit in phrase.hits:
+        assert "goed voorbereide start" in hit.text.lower()
+    loose = service.search("goed voorbereide start", k=50, mode="passages")
+    assert loose.total > phrase.total
+
+
+def test_excluded_words(service):
+    hits = service.search("terugplaatsen -Meppel", k=20, mode="passages").hits
+    assert hits and not any("meppel" in h.text.lower() for h in hits)
+
+
+def test_filters_by_type_sector_and_year(service):
+    pubs = service.search("experiment", k=20, filters={"type": ["publicatie"]}).hits
+    assert pubs and {h.type for h in pubs} == {"publicatie"}
+    vo = service.search("leernetwerk", k=20, filters={"sectors": ["vo"], "year": [2021]}).hits
+    assert [h.source for h in vo] == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
+
+
+def test_suggestion_for_a_misspelled_word(service):
+    response = service.search("samenwerkingsverbnd", k=5)
+    assert response.suggestion == "samenwerkingsverband"
+    assert service.search("samenwerkingsverband", k=5).suggestion is None
+
+
+def test_stop_words_only_gets_a_message_not_an_error(service):
+    response = service.search("wat is het de een", k=5)
+    assert response.total == 0 and "veelvoorkomende woorden" in response.message
+
+
+@pytest.mark.parametrize("query", ['"', "((", "AND OR NOT", "*~^:", "-", '"onafgesloten zin', "a" * 5000, "🙂 ünïcödé"])
+def test_odd_queries_never_fail(service, query):
+    response = service.search(query, k=5)
+    assert response.total >= 0
+
+
+def test_parse_query():
+    plan = parse_query('passend "speciaal onderwijs" -Meppel so- en sbo-leerlingen OR')
+    assert plan.words == ["passend", "so-", "en", "sbo-leerlingen"]
+    assert plan.phrases == [["speciaal", "onderwijs"]]
+    assert plan.excluded == ["Meppel"]
+    assert parse_query("Mag dat?").is_question and not parse_query("mengen").is_question
+
+
+def test_baseline_config_requires_every_word(service):
+    strict = RankingConfig("strict", all_words_required=True, coordination=0.0)
+    assert service.search("Talentencampus Bolivia", k=5, config=strict).total == 0
+    assert service.search("Talentencampus Bolivia", k=5, config=FOUNDATION).total > 0

@@ -1,0 +1,49 @@
+from indexer.extract.dates import parse_date
+from indexer.extract.text_cleanup import join_hyphenated, normalize_text, unmapped_glyph_share
+
+
+def test_normalize_ligatures_hyphens_spaces_and_unmapped_glyphs():
+    assert normalize_text("ﬁnanciële ondersteuning") == "financiële ondersteuning"
+    assert normalize_text("e\ufb00ect") == "effect"
+    assert normalize_text("so\u2010sbo\u2011bao") == "so-sbo-bao"
+    assert normalize_text("passend\u00a0 onderwijs\u200b") == "passend onderwijs"
+    assert normalize_text("concentra\x00e steekproe\ue01e") == "concentrae steekproe"
+    assert normalize_text("(cid:12)(cid:13)abc") == "abc"
+
+
+def test_unmapped_glyph_share():
+    assert unmapped_glyph_share("gewone tekst") == 0
+    assert unmapped_glyph_share("(cid:1)(cid:2)x") > 0.9
+
+
+def test_hyphenation_breaks_are_joined():
+    assert join_hyphenated("de ondersteu-", "ning van") == "de ondersteuning van"
+    assert join_hyphenated("regulier-speciaal on-", "derwijs", {"onderwijs": 3}) == "regulier-speciaal onderwijs"
+
+
+def test_real_hyphens_stay():
+    assert join_hyphenated("veel van co-", "teaching") == "veel van co-teaching"
+    assert join_hyphenated("een vo-", "school") == "een vo-school"
+    assert join_hyphenated("integratie so-sbo-", "bao") == "integratie so-sbo-bao"
+    assert join_hyphenated("de PO-", "Raad") == "de PO-Raad"
+    assert join_hyphenated("schooljaar 2020-", "2021") == "schooljaar 2020-2021"
+
+
+def test_dutch_ellipsis_keeps_its_space():
+    assert join_hyphenated("mogen so-", "en sbo-leerlingen") == "mogen so- en sbo-leerlingen"
+
+
+def test_the_documents_vocabulary_decides_over_the_word_form():
+    vocab = {"e-mail": 2}
+    assert join_hyphenated("een e-", "mail sturen", vocab) == "een e-mail sturen"
+    assert join_hyphenated("de co-", "ordinator", {"coordinator": 1}) == "de coordinator"
+
+
+def test_parse_dates():
+    assert parse_date("2021-12-15T10:00:00+01:00") == "2021-12-15"
+    assert parse_date("D:20230912093318+02'00'") == "2023-09-12"
+    assert parse_date("15-12-2021") == "2021-12-15"
+    assert parse_date("15 december 2021") == "2021-12-15"
+    assert parse_date("december 2023") == "2023-12-01"
+    assert parse_date("geen datum") is None
+    assert parse_date("2021-13-40") is None
