@@ -169,7 +169,6 @@ def run_index(
     report = IndexReport(str(source_dir), str(index_root), full)
     with store.lock():
         sources, skipped = scan_sources(source_dir)
-        report.failed.extend(skipped)
         current = store.current_generation()
         old_index = SearchIndex(current) if current is not None and SearchIndex.exists(current) else None
         old_states = old_index.document_states() if old_index else {}
@@ -182,7 +181,8 @@ def run_index(
             index = old_index
 
         ids = _assign_ids(sources, old_states)
-        paths = {s.path for s in sources}
+        # a file that is there but cannot be read is not a deleted file
+        paths = {s.path for s in sources} | {path for path, _ in skipped}
         todo: list[SourceFile] = []
         for s in sources:
             old = old_states.get(s.path)
@@ -195,18 +195,25 @@ def run_index(
         report.removed = sorted(p for p in old_states if p not in paths)
 
         writer: IndexWriter = index.writer()
+
+        def failed(path: str, reason: str) -> None:
+            """Report a file; an earlier good version of it stays searchable."""
+            old = old_states.get(path)
+            if old is not None and old_index is not None:
+                reason += " (de vorige versie blijft doorzoekbaar)"
+                if fresh:
+                    _copy_document(old_index, writer, old[0])
+            report.failed.append((path, reason))
+
         try:
+            for path, reason in skipped:
+                failed(path, reason)
             for source in progress(todo, len(todo)):
                 old = old_states.get(source.path)
                 try:
                     doc = extract(source)
                 except ExtractionError as exc:
-                    reason = exc.reason
-                    if old is not None and old_index is not None:
-                        reason += " (de vorige versie blijft doorzoekbaar)"
-                        if fresh:
-                            _copy_document(old_index, writer, old[0])
-                    report.failed.append((source.path, reason))
+                    failed(source.path, exc.reason)
                     continue
                 record, passages, sectors = build_record(source, doc, ids[source.path])
                 if not fresh and old is not None:

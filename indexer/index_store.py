@@ -24,7 +24,6 @@ from pathlib import Path
 
 CURRENT = "current"
 LOCK_NAME = "indexing.lock"
-KEEP_GENERATIONS = 2
 
 
 class IndexBusyError(Exception):
@@ -65,21 +64,19 @@ class IndexStore:
         self.prune()
 
     def prune(self) -> None:
-        """Remove generations older than the previous one (readers that opened
-        the previous generation just before a swap can finish)."""
+        """Keep the live generation and the newest complete one before it (for
+        readers that opened it just before a swap); remove the rest, such as
+        a folder a killed ``--full`` run left behind. Runs under the lock, so
+        no other run is building a generation meanwhile."""
         current = self.current_generation()
-        gens = sorted(
-            (p for p in self.root.glob("gen-*") if p.is_dir()),
+        others = sorted(
+            (p for p in self.root.glob("gen-*") if p.is_dir() and p != current),
             key=lambda p: p.stat().st_mtime,
             reverse=True,
         )
-        keep = {current} if current else set()
-        for p in gens:
-            if len(keep) >= KEEP_GENERATIONS:
-                break
-            keep.add(p)
-        for p in gens:
-            if p not in keep:
+        previous = next((p for p in others if any(p.glob("*.toc"))), None)
+        for p in others:
+            if p != previous:
                 shutil.rmtree(p, ignore_errors=True)
 
     def discard(self, generation: Path) -> None:

@@ -15,7 +15,8 @@ MAX_QUERY_CHARS = 500
 MAX_WORDS = 32
 _QUOTES = "\"\u201c\u201d\u201e"
 _OPERATORS = {"and", "or", "not", "en/of"}
-_WORD_RE = re.compile(r"[^\W_]+(?:[-\u2010\u2011'\u2019.][^\W_]+)*-?", re.UNICODE)
+# numbers with separators stay whole, as the index tokenizer keeps them ("1,5")
+_WORD_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:[-\u2010\u2011'\u2019.][^\W_]+)*-?", re.UNICODE)
 _QUESTION_START = re.compile(
     r"^\s*(hoe|wat|wie|waar|waarom|wanneer|welke?|hoeveel|mag|mogen|moet|moeten|kan|kunnen|"
     r"is|zijn|heeft|hebben|wordt|worden|bestaat|geldt)\b",
@@ -29,6 +30,7 @@ class QueryPlan:
     words: list[str] = field(default_factory=list)
     phrases: list[list[str]] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
+    excluded_phrases: list[list[str]] = field(default_factory=list)
     is_question: bool = False
     truncated: bool = False
 
@@ -56,14 +58,18 @@ def parse_query(text: str) -> QueryPlan:
     parts = re.split(pattern, text)
     free_text = []
     for i, part in enumerate(parts):
-        if i % 2 == 1:
-            words = _words(part)
-            if len(words) > 1:
-                plan.phrases.append(words)
-            elif words:
-                free_text.append(words[0])
-        else:
+        if i % 2 == 0:
             free_text.append(part)
+            continue
+        words = _words(part)
+        if re.search(r"(^|\s)-$", free_text[-1]):
+            free_text[-1] = free_text[-1][:-1]  # -"..." excludes the phrase
+            if words:
+                plan.excluded_phrases.append(words)
+        elif len(words) > 1 or (words and "-" in words[0].strip("-")):
+            plan.phrases.append(words)  # "vo-school" quoted: the parts in this order
+        elif words:
+            free_text.append(words[0])
 
     for chunk in " ".join(free_text).split():
         if chunk.startswith("-") and len(chunk) > 1:

@@ -13,6 +13,7 @@ files lack. Each table is keyed by a path relative to the source folder::
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.documents import DOCUMENT_TYPES, SECTORS, SourceFile
+from indexer.extract.dates import parse_date
 
 CATALOGUE_NAME = "catalogue.toml"
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
@@ -62,6 +64,11 @@ def load_catalogue(source_dir: Path) -> dict[str, dict[str, Any]]:
         sectors = entry.get("sectors", [])
         if not isinstance(sectors, list) or any(s not in SECTORS for s in sectors):
             problems.append(f"{key}: sectors moet een lijst zijn met po, vo en/of so")
+        for name in ("title", "url", "author", "description"):
+            if name in entry and not isinstance(entry[name], str):
+                problems.append(f"{key}: {name} moet tekst zijn (tussen aanhalingstekens)")
+        if "date" in entry and not (isinstance(entry["date"], (str, datetime.date)) and parse_date(str(entry["date"]))):
+            problems.append(f"{key}: date moet een datum zijn, zoals 2020-07-01")
     if problems:
         raise CatalogueError(f"{CATALOGUE_NAME} bevat fouten: " + "; ".join(problems))
     return data

@@ -202,6 +202,25 @@ def _plain_snippet(text: str, limit: int = 240) -> str:
     return escape(text[: cut if cut > 0 else limit], quote=False) + " …"
 
 
+SNIPPET_MAX_CHARS = 600
+
+
+def _cap_snippet(snippet: str) -> str:
+    """Bound a snippet's length (one enormous "word" is one fragment), cutting
+    only between tags and entities so the markup stays whole."""
+    if len(snippet) <= SNIPPET_MAX_CHARS:
+        return snippet
+    cut = SNIPPET_MAX_CHARS
+    for opener, closer in (("<", ">"), ("&", ";")):
+        start = snippet.rfind(opener, 0, cut)
+        if start != -1 and snippet.find(closer, start) >= cut:
+            cut = start
+    head = snippet[:cut]
+    if head.count("<mark>") > head.count("</mark>"):
+        head += "</mark>"
+    return head + " …"
+
+
 # The index ----------------------------------------------------------------------
 
 
@@ -279,9 +298,10 @@ class SearchIndex:
         out = []
         for n in s.document_numbers(kind=PASSAGE, doc_id=doc_id):
             f = s.stored_fields(n)
+            heading = f.get("heading") or ""  # Whoosh stores no field whose value was None
             out.append(
-                Passage(doc_id, f["number"], f["body"], f["heading"].split(" › ") if f["heading"] else [],
-                        f["page"], f["is_question"])
+                Passage(doc_id, f["number"], f["body"], heading.split(" › ") if heading else [],
+                        f.get("page"), bool(f.get("is_question")))
             )
         return sorted(out, key=lambda p: p.number)
 
@@ -329,18 +349,7 @@ class SearchIndex:
             groups.append(wq.Or(clauses))
             word_terms.append([(f, t) for t, _ in terms for f in fields])
 
-        phrases: list[wq.Query] = []
-        for words in plan.phrases:
-            tokens = [t for t in self._query_chain(" ".join(words)) if t.kind != dutch_analysis.COMPOUND]
-            if not tokens:
-                continue
-            if len(tokens) == 1:
-                phrases.append(wq.Or([wq.Term(f, tokens[0].text, boost=b) for f, b in fields.items()]))
-                continue
-            # stop words keep their positions in the index, so allow their gaps
-            slop = 1 + max(b.pos - a.pos - 1 for a, b in zip(tokens, tokens[1:]))
-            texts = [t.text for t in tokens]
-            phrases.append(wq.Or([wq.Phrase(f, texts, slop=slop, boost=b) for f, b in fields.items()]))
+        phrases = [q for q in (self._phrase_query(words, fields) for words in plan.phrases) if q is not None]
 
         if not groups and not phrases:
             return None
@@ -353,15 +362,32 @@ class SearchIndex:
                 q = wq.AndMaybe(required, optional) if optional is not None else required
             else:
                 q = optional
-        excluded = [
+        # an excluded word excludes itself, not its parts ("-so-onderwijs"
+        # must not exclude every passage that says "onderwijs")
+        excluded: list[wq.Query] = [
             wq.Term(f, t)
             for word in plan.excluded
-            for t, _ in self.analyse_query_word(word)
+            for t, part in self.analyse_query_word(word)
+            if not part
             for f in fields
         ]
+        excluded += [self._phrase_query(words, fields) for words in plan.excluded_phrases]
+        excluded = [e for e in excluded if e is not None]
         if excluded:
             q = wq.AndNot(q, wq.Or(excluded))
         return q
+
+    def _phrase_query(self, words: list[str], fields: dict[str, float]) -> wq.Query | None:
+        """A phrase over every text field; stop words removed from between the
+        words keep their positions in the index, so the slop allows their gaps."""
+        tokens = [t for t in self._query_chain(" ".join(words)) if t.kind != dutch_analysis.COMPOUND]
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return wq.Or([wq.Term(f, tokens[0].text, boost=b) for f, b in fields.items()])
+        slop = 1 + max(b.pos - a.pos - 1 for a, b in zip(tokens, tokens[1:]))
+        texts = [t.text for t in tokens]
+        return wq.Or([wq.Phrase(f, texts, slop=slop, boost=b) for f, b in fields.items()])
 
     @staticmethod
     def _filter(filters: dict[str, list] | None) -> wq.Query | None:
@@ -416,7 +442,7 @@ class SearchIndex:
     @staticmethod
     def _hit(hit, mode: str) -> Hit:
         f = hit.fields()
-        snippet = (hit.highlights("body", top=2) or _plain_snippet(f["body"])).replace("\n", " ")
+        snippet = _cap_snippet((hit.highlights("body", top=2) or _plain_snippet(f["body"])).replace("\n", " "))
         pid = f["id"]
         return Hit(
             id=f["doc_id"] if mode == "documents" else pid,

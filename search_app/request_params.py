@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import current_app
@@ -63,7 +64,7 @@ def search_params(args: MultiDict, *, default_k: int = 10, default_mode: str = "
     for y in args.getlist("year"):
         if not y:
             continue
-        if not (y.isdigit() and len(y) == 4):
+        if not re.fullmatch(r"[0-9]{4}", y):  # str.isdigit() also accepts "²"
             raise BadParameter(f"'year' moet een jaartal zijn, niet '{y[:20]}'.")
         years.append(int(y))
     if years:

@@ -59,3 +59,16 @@ def test_without_an_index_the_api_says_so(tmp_path):
     assert client.get("/healthz").status_code == 503
     assert client.get("/api/search?q=x").status_code == 503
     assert client.get("/zoeken?q=x").status_code == 503
+
+
+def test_unicode_digits_in_a_year_are_a_400_not_a_500(client):
+    assert client.get("/api/search?q=onderwijs&year=%C2%B2%C2%B2%C2%B2%C2%B2").status_code == 400
+    assert client.get("/?q=onderwijs&year=%C2%B2%C2%B2%C2%B2%C2%B2").status_code == 400
+
+
+def test_snippets_are_bounded(demo_index):
+    from indexer.whoosh_index import SNIPPET_MAX_CHARS, _cap_snippet
+
+    long = "<mark>" + "a" * 5000 + "</mark> &amp; meer"
+    capped = _cap_snippet(long)
+    assert len(capped) <= SNIPPET_MAX_CHARS + 10 and capped.count("<mark>") == capped.count("</mark>")

@@ -214,3 +214,52 @@ def test_ids_are_stable_and_unique(corpus, tmp_path):
     assert ids["webpaginas/praktijkvoorbeelden.html"] == "webpaginas-praktijkvoorbeelden-html"
     assert ids["webpaginas/praktijkvoorbeelden.htm"] == "webpaginas-praktijkvoorbeelden-htm"
     assert len(set(ids.values())) == len(ids)
+
+
+def test_a_previously_indexed_page_that_breaks_survives_a_full_rebuild(corpus, tmp_path):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    (corpus / "webpaginas" / "praktijkvoorbeelden.html").write_text("", encoding="utf-8")
+    report = run_index(corpus, root, full=True)
+    assert dict(report.failed)["webpaginas/praktijkvoorbeelden.html"].startswith("leeg bestand")
+    assert "webpaginas/praktijkvoorbeelden.html" in titles(root, "Talentencampus")
+
+
+def test_an_unreadable_file_is_not_treated_as_deleted(corpus, tmp_path):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    page = corpus / "webpaginas" / "po-raad-passend-onderwijs.html"
+    page.unlink()
+    page.symlink_to(tmp_path / "bestaat-niet.html")  # a dangling link: there, but unreadable
+    report = run_index(corpus, root)
+    assert report.removed == []
+    assert "vorige versie blijft doorzoekbaar" in dict(report.failed)["webpaginas/po-raad-passend-onderwijs.html"]
+    assert report.documents == N_DEMO
+
+
+def test_a_catalogue_with_wrong_values_stops_the_run_before_anything_changes(corpus, tmp_path):
+    from indexer.sources import CatalogueError
+
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    cat = corpus / "catalogue.toml"
+    cat.write_text(cat.read_text(encoding="utf-8") + '\n["nieuw.pdf"]\ntitle = 2020\ndate = "gisteren"\n',
+                   encoding="utf-8")
+    with pytest.raises(CatalogueError) as info:
+        run_index(corpus, root)
+    assert "title moet tekst zijn" in str(info.value) and "date moet een datum zijn" in str(info.value)
+    assert len(titles(root, "samenwerkingsverband")) > 0
+
+
+def test_a_generation_left_by_a_killed_run_is_cleaned_up(corpus, tmp_path):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    run_index(corpus, root, full=True)
+    store = IndexStore(root)
+    previous = next(p for p in root.glob("gen-*") if p != store.current_generation())
+    leftover = root / "gen-99999999T999999-1-1"
+    leftover.mkdir()  # as a killed --full run leaves it: newest, without a TOC
+    run_index(corpus, root, full=True)
+    assert not leftover.exists()
+    gens = sorted(p.name for p in root.glob("gen-*"))
+    assert len(gens) == 2 and previous.name not in gens  # the live one and the one before it

@@ -50,3 +50,17 @@ def test_the_whole_folder_indexes_with_only_the_scans_failing(realdocs, tmp_path
     assert sorted(p for p, _ in report.failed) == ["pdf/besluitbrief.pdf", "pdf/zonneweidevoorbeeld.pdf"]
     assert report.documents == 20 + 8 - 2
     assert report.passages > 500
+
+
+def test_ligature_glyphs_without_unicode_are_put_back(realdocs):
+    text = text_of(realdocs / "pdf" / "2025-06-04-toegankelijkheidsonderzoek-open.minvws.nl.pdf")
+    assert text.count("steekproef") >= 30 and "steekproe " not in text
+    manual = text_of(realdocs / "pdf" / "10999_gebruikershandleiding_koolmonoxidemelder.pdf")
+    assert "functie" in manual and "funce" not in manual
+
+
+def test_a_stale_metadata_title_gives_way_to_the_title_on_page_one(realdocs):
+    doc = extract_pdf(realdocs / "pdf" / "Besluitenlijst-raadsvergadering-29-juni-2015.pdf")
+    assert doc.title.startswith("Besluitenlijst raadsvergadering 29 juni 2015")
+    doc = extract_pdf(realdocs / "pdf" / "rijn_ijssel_begeleidingsbeleid.pdf")
+    assert doc.title == "Studentbegeleiding en studentenwelzijn"

@@ -132,3 +132,26 @@ def test_baseline_config_requires_every_word(service):
     strict = RankingConfig("strict", all_words_required=True, coordination=0.0)
     assert service.search("Talentencampus Bolivia", k=5, config=strict).total == 0
     assert service.search("Talentencampus Bolivia", k=5, config=FOUNDATION).total > 0
+
+
+def test_excluding_a_hyphenated_word_does_not_exclude_its_parts(service):
+    everything = service.search("speciaal", k=100, mode="passages").total
+    without = service.search("speciaal -so-onderwijs", k=100, mode="passages").total
+    assert without >= everything - 5  # only passages that say "so-onderwijs" go
+
+
+def test_a_negated_phrase_excludes_the_phrase(service):
+    plain = service.search("passend", k=100, mode="passages")
+    negated = service.search('passend -"speciaal onderwijs"', k=100, mode="passages")
+    assert 0 < negated.total < plain.total
+    assert not any("speciaal onderwijs" in h.text.lower() for h in negated.hits)
+
+
+def test_a_quoted_hyphenated_word_is_a_phrase_of_its_parts(service):
+    hits = service.search('"so-sbo-bao"', k=50, mode="passages").hits
+    assert hits and all("so-sbo-bao" in h.text.lower() for h in hits)
+
+
+def test_numbers_with_separators_are_one_term(service):
+    plan = parse_query("1,5 miljoen en 2.500 euro")
+    assert plan.words[0] == "1,5" and "2.500" in plan.words

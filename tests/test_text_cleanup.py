@@ -47,3 +47,15 @@ def test_parse_dates():
     assert parse_date("december 2023") == "2023-12-01"
     assert parse_date("geen datum") is None
     assert parse_date("2021-13-40") is None
+
+
+def test_unmapped_ligature_glyphs_are_learned_from_the_document():
+    from indexer.extract.text_cleanup import repair_broken_glyphs
+
+    words = ["de", "functie", "van", "de", "batterij", "is", "een", "func\x00e", "en", "ba\x00erij,",
+             "ac\x00e", "actie", "steekproe\ue01e", "steekproef", "onbekend\ue01e"]
+    repaired = repair_broken_glyphs(words)
+    assert repaired[7] == "functie" and repaired[9] == "batterij," and repaired[10] == "actie"
+    assert repaired[12] == "steekproef"
+    assert repaired[14] == "onbekendf"  # never seen intact: the code's learned ligature
+    assert repair_broken_glyphs(["gewone", "woorden"]) == ["gewone", "woorden"]

@@ -74,9 +74,13 @@ def _lines(words: Sequence[Word]) -> list[list[Word]]:
     return lines
 
 
-def page_fragments(words: Sequence[Word], page: int = 1, gap_factor: float = 1.0) -> list[Fragment]:
+def page_fragments(words: Sequence[Word], page: int = 1, gap_factor: float = 1.0,
+                   normalize: bool = True) -> list[Fragment]:
     """Split each line into fragments at horizontal gaps wider than
-    ``gap_factor`` times the font size (word spaces are far narrower)."""
+    ``gap_factor`` times the font size (word spaces are far narrower).
+
+    ``normalize=False`` keeps the raw characters, for a caller that repairs
+    unmapped glyphs first (see :func:`text_cleanup.repair_broken_glyphs`)."""
     fragments: list[Fragment] = []
     for line in _lines(words):
         line.sort(key=lambda w: w.x0)
@@ -84,15 +88,15 @@ def page_fragments(words: Sequence[Word], page: int = 1, gap_factor: float = 1.0
         for w in line[1:]:
             prev = run[-1]
             if w.x0 - prev.x1 > gap_factor * max(prev.size, w.size, 4.0):
-                fragments.append(_fragment(run, page))
+                fragments.append(_fragment(run, page, normalize))
                 run = [w]
             else:
                 run.append(w)
-        fragments.append(_fragment(run, page))
+        fragments.append(_fragment(run, page, normalize))
     return [f for f in fragments if f.text]
 
 
-def _fragment(words: list[Word], page: int) -> Fragment:
+def _fragment(words: list[Word], page: int, normalize: bool = True) -> Fragment:
     parts: list[str] = []
     for i, w in enumerate(words):
         if i and w.x0 - words[i - 1].x1 > 0.15 * w.size:
@@ -104,7 +108,7 @@ def _fragment(words: list[Word], page: int) -> Fragment:
     for w in words:
         sizes[round(w.size, 1)] += len(w.text)
     return Fragment(
-        text=normalize_text("".join(parts)),
+        text=normalize_text("".join(parts)) if normalize else "".join(parts),
         x0=min(w.x0 for w in words),
         x1=max(w.x1 for w in words),
         top=min(w.top for w in words),

@@ -23,7 +23,7 @@ from indexer.extract.pdf_layout import (
     reading_order,
     running_furniture,
 )
-from indexer.extract.text_cleanup import normalize_text, unmapped_glyph_share
+from indexer.extract.text_cleanup import normalize_text, repair_broken_glyphs, unmapped_glyph_share
 
 MIN_TEXT_CHARS = 40  # fewer letters than this in the whole file: no text layer
 _BOLD_RE = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
@@ -87,6 +87,34 @@ def _plausible_title(title: str | None) -> str | None:
     return title
 
 
+def _repaired_fragments(page_words: list[list[Word]]) -> list[list[Fragment]]:
+    """Fragments of every page, with unmapped ligature glyphs put back.
+
+    The repair runs on fragment text, not on pdfplumber's words: a ligature
+    glyph often sits in a font of its own, so it arrives as a word of its own
+    ("steekproe" + U+E01E) and only joins its word in the fragment."""
+    pages = [page_fragments(words, page=n, normalize=False) for n, words in enumerate(page_words, start=1)]
+    frags = [f for frags in pages for f in frags]
+    tokens = [f.text.split(" ") for f in frags]
+    repaired = iter(repair_broken_glyphs([t for toks in tokens for t in toks]))
+    for f, toks in zip(frags, tokens):
+        f.text = normalize_text(" ".join(next(repaired) for _ in toks))
+    return [[f for f in frags if f.text] for frags in pages]
+
+
+def _choose_title(metadata_title: str | None, blocks, first_page: str) -> str | None:
+    """The metadata title when page 1 bears it out; else the largest heading
+    on page 1 (metadata titles are often stale: a template's, a file name)."""
+    if metadata_title:
+        words = [w for w in re.findall(r"\w{3,}", metadata_title.lower())]
+        if words and sum(w in first_page for w in words) >= 0.6 * len(words):
+            return metadata_title
+    headings = [b for b in blocks if b.kind == HEADING and b.page == 1 and len(b.text) >= 4]
+    if headings:
+        return min(headings, key=lambda b: b.level).text
+    return metadata_title
+
+
 def _words(page) -> list[Word]:
     out = []
     # x_tolerance_ratio: a gap wider than 0.2 em separates words. The fixed
@@ -126,9 +154,8 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
         raise ExtractionError(_explain_open_error(exc)) from exc
 
     warnings: list[str] = []
-    pages: list[list[Fragment]] = []
+    page_words: list[list[Word]] = []
     heights: list[float] = []
-    raw_text: list[str] = []
     try:
         with pdf:
             meta = dict(pdf.metadata or {})
@@ -144,17 +171,17 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
                     words = []
                 finally:
                     page.close()  # frees pdfplumber's per-page object cache
-                raw_text.append(" ".join(w.text for w in words))
-                pages.append(page_fragments(words, page=number))
+                page_words.append(words)
                 heights.append(float(page.height))
     except ExtractionError:
         raise
     except Exception as exc:
         raise ExtractionError(_explain_open_error(exc)) from exc
 
-    if not pages:
+    if not page_words:
         raise ExtractionError("PDF-bestand zonder pagina's")
-    all_text = " ".join(raw_text)
+    all_words = [w for words in page_words for w in words]
+    all_text = " ".join(w.text for w in all_words)
     letters = sum(ch.isalnum() for ch in all_text)
     if letters < MIN_TEXT_CHARS:
         raise ExtractionError(
@@ -163,16 +190,16 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
     if unmapped_glyph_share(all_text) > 0.3:
         raise ExtractionError("tekstlaag onleesbaar: de lettertekens zijn niet aan Unicode gekoppeld")
 
+    pages = _repaired_fragments(page_words)
     doomed = running_furniture(pages, heights)
     ordered: list[Fragment] = []
     for frags in pages:
         ordered.extend(reading_order([f for f in frags if id(f) not in doomed]))
     blocks = assemble_blocks(ordered)
 
-    title = _plausible_title(_metadata_text(meta.get("Title")))
-    if title is None:
-        first_heading = next((b for b in blocks if b.kind == HEADING and b.page == 1), None)
-        title = first_heading.text if first_heading else path.stem.replace("_", " ").replace("+", " ")
+    first_page = " ".join(f.text for f in pages[0]).lower()
+    title = _choose_title(_plausible_title(_metadata_text(meta.get("Title"))), blocks, first_page) \
+        or path.stem.replace("_", " ").replace("+", " ")
     return ExtractedDocument(
         source=source or path.name,
         format="pdf",

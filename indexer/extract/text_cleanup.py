@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import product
 from typing import Mapping
 
 SOFT_HYPHEN = "\u00ad"
@@ -62,6 +63,62 @@ def unmapped_glyph_share(text: str) -> float:
     bad = sum(len(m) for m in _CID_RE.findall(text))
     bad += sum(1 for ch in text if _is_dropped(ch))
     return bad / len(text)
+
+
+# Glyphs without a Unicode mapping ------------------------------------------
+
+# What a PDF font left unmapped shows up as (cid:n), a control character (NUL
+# for a "ti" ligature) or a private-use code point (U+E01E for an "f" ligature).
+_BROKEN_GLYPH_RE = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf8ff]")
+_LIGATURE_GUESSES = ("ti", "tt", "ft", "fi", "fl", "ff", "ffi", "ffl", "f", "t", "")
+_WORD_CORE_RE = re.compile(r"[^\W_](?:[\w\x00-\x1f\ue000-\uf8ff]|\(cid:\d+\))*", re.UNICODE)
+
+
+def _core(word: str) -> str:
+    m = _WORD_CORE_RE.search(word)
+    return m.group().lower() if m else ""
+
+
+def repair_broken_glyphs(words: list[str]) -> list[str]:
+    """Put back ligatures a PDF's font mapped to nothing (``ba\x00erij`` ->
+    ``batterij``), learning from the document itself.
+
+    A broken word is repaired with the ligature that turns it into a word the
+    same document prints intact; each broken code then maps to the ligature it
+    stood for most often, which repairs the broken words that never occur
+    intact. Codes never learned are dropped (as :func:`normalize_text` would).
+    """
+    broken = {w for w in words if _BROKEN_GLYPH_RE.search(w)}
+    if not broken:
+        return words
+    vocabulary: dict[str, int] = {}
+    for w in words:
+        if w not in broken:
+            core = _core(w)
+            vocabulary[core] = vocabulary.get(core, 0) + 1
+    learned: dict[str, dict[str, int]] = {}
+    resolved: dict[str, str] = {}
+    for word in broken:
+        codes = _BROKEN_GLYPH_RE.findall(word)
+        if len(codes) > 2:
+            continue  # too broken to guess
+        best: tuple[int, str, tuple[str, ...]] | None = None
+        for combo in product(_LIGATURE_GUESSES, repeat=len(codes)):
+            pieces = iter(combo)
+            candidate = _BROKEN_GLYPH_RE.sub(lambda m: next(pieces), word)
+            n = vocabulary.get(_core(candidate), 0)
+            if n and (best is None or n > best[0]):
+                best = (n, candidate, combo)
+        if best is not None:
+            resolved[word] = best[1]
+            for code, guess in zip(codes, best[2]):
+                learned.setdefault(code, {}).setdefault(guess, 0)
+                learned[code][guess] += 1
+    mapping = {code: max(counts, key=counts.__getitem__) for code, counts in learned.items()}
+    return [
+        resolved.get(w) or _BROKEN_GLYPH_RE.sub(lambda m: mapping.get(m.group(), ""), w) if w in broken else w
+        for w in words
+    ]
 
 
 # Hyphenation ------------------------------------------------------------
