@@ -14,12 +14,10 @@ engine means replacing this module. The index holds two kinds of records:
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from whoosh import highlight, index as whoosh_index, query as wq, scoring
 from whoosh.analysis import Token as WhooshToken

@@ -33,7 +33,7 @@ from datetime import date
 from pathlib import Path
 
 import pyphen
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas

@@ -105,7 +105,7 @@ def repair_broken_glyphs(words: list[str]) -> list[str]:
         best: tuple[int, str, tuple[str, ...]] | None = None
         for combo in product(_LIGATURE_GUESSES, repeat=len(codes)):
             pieces = iter(combo)
-            candidate = _BROKEN_GLYPH_RE.sub(lambda m: next(pieces), word)
+            candidate = _BROKEN_GLYPH_RE.sub(lambda m, guesses=pieces: next(guesses), word)
             n = vocabulary.get(_core(candidate), 0)
             if n and (best is None or n > best[0]):
                 best = (n, candidate, combo)
