@@ -49,28 +49,38 @@ def main() -> None:
               type=click.Path(file_okay=False), help="Bronmap met PDF- en HTML-bestanden.")
 @index_option
 @click.option("--full", is_flag=True, help="Alles opnieuw opbouwen in een nieuwe map en die atomair inwisselen.")
+@click.option("--status-file", type=click.Path(dir_okay=False), default=None,
+              help="Schrijf voortgang en verslag als JSON naar dit bestand (voor de beheerpagina).")
 @json_option
-def index_command(source_dir: str, index_dir: str, full: bool, as_json: bool) -> None:
+def index_command(source_dir: str, index_dir: str, full: bool, status_file: str | None, as_json: bool) -> None:
     """Indexeer de bronmap (incrementeel: alleen nieuwe en gewijzigde bestanden)."""
     from tqdm import tqdm
 
     from indexer.index_run import run_index
+    from indexer.run_status import RunStatus
 
     if not os.path.isdir(source_dir):
         _fail(f"bronmap bestaat niet: {source_dir}", 2)
+    status = RunStatus(status_file, full=full) if status_file else None
 
     def progress(items, total):
-        return tqdm(items, total=total, desc="Indexeren", unit="bestand", file=sys.stderr,
-                    disable=None, leave=False)
+        bar = tqdm(items, total=total, desc="Indexeren", unit="bestand", file=sys.stderr, disable=None, leave=False)
+        return status.track(bar, total) if status else bar
 
     try:
         report = run_index(source_dir, index_dir, full=full, progress=progress)
     except IndexBusyError as exc:
-        _fail(str(exc), EXIT_BUSY)
+        _fail(str(exc), EXIT_BUSY)  # the run that holds the lock owns the status file
     except CatalogueError as exc:
+        if status:
+            status.failed(f"{exc}. De index is niet gewijzigd.")
         _fail(f"{exc}. De index is niet gewijzigd.", 1)
     except OSError as exc:
+        if status:
+            status.failed(f"indexeren mislukt, de vorige index is intact: {exc}")
         _fail(f"indexeren mislukt, de vorige index is intact: {exc}", 1)
+    if status:
+        status.finished(report.as_json())
     if as_json:
         _emit_json(report.as_json())
     else:

@@ -131,6 +131,7 @@ class Hit:
     text: str
     sectors: list[str] = field(default_factory=list)
     passage_id: str | None = None
+    more: list["Hit"] = field(default_factory=list)  # further passages of this document
 
     def as_json(self) -> dict[str, Any]:
         return {

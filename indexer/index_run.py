@@ -21,7 +21,7 @@ from indexer.extract.pdf_pages import extract_pdf
 from indexer.index_store import IndexStore
 from indexer.passage_splitter import split_passages
 from indexer.sources import document_id, scan_sources
-from indexer.whoosh_index import IndexWriter, SearchIndex
+from indexer.whoosh_index import SCHEMA_VERSION, IndexWriter, SearchIndex
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], int], Iterator[T]]
@@ -172,7 +172,9 @@ def run_index(
         current = store.current_generation()
         old_index = SearchIndex(current) if current is not None and SearchIndex.exists(current) else None
         old_states = old_index.document_states() if old_index else {}
-        fresh = full or old_index is None
+        outdated = old_index is not None and store.read_manifest(current).get("schema_version") != SCHEMA_VERSION
+        fresh = full or old_index is None or outdated
+        report.full = fresh
         if fresh:
             target = store.new_generation()
             index = SearchIndex.create(target, profile=profile)
@@ -227,6 +229,11 @@ def run_index(
                 for path in report.removed:
                     writer.delete_document(old_states[path][0])
             writer.commit()
+            store.write_manifest(target, {
+                "schema_version": SCHEMA_VERSION,
+                "profile": index.profile,
+                "source_dir": str(Path(source_dir).resolve()),
+            })
         except BaseException:
             writer.cancel()
             if fresh:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import shutil
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 
 CURRENT = "current"
 LOCK_NAME = "indexing.lock"
+MANIFEST = "manifest.json"
 
 
 class IndexBusyError(Exception):
@@ -92,6 +94,20 @@ class IndexStore:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+    @staticmethod
+    def read_manifest(generation: Path) -> dict:
+        """What a generation says about itself (schema version, profile, source folder)."""
+        try:
+            return json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    @staticmethod
+    def write_manifest(generation: Path, data: dict) -> None:
+        tmp = generation / f".{MANIFEST}.tmp"
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, generation / MANIFEST)
 
     def lock(self) -> "IndexLock":
         self.root.mkdir(parents=True, exist_ok=True)

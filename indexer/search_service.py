@@ -15,7 +15,7 @@ from pathlib import Path
 from indexer.documents import DocumentRecord, Passage, SearchResponse
 from indexer.index_store import IndexStore
 from indexer.query_parser import parse_query
-from indexer.whoosh_index import FOUNDATION, RankingConfig, SearchIndex
+from indexer.whoosh_index import FOUNDATION, SCHEMA_VERSION, SORTS, RankingConfig, SearchIndex
 
 MAX_K = 100
 MODES = ("documents", "passages")
@@ -30,6 +30,7 @@ class SearchService:
         self.store = IndexStore(index_root)
         self._index: SearchIndex | None = None
         self._generation: Path | None = None
+        self._source_dir: str | None = None
         self._lock = threading.Lock()
 
     # -- the live index -------------------------------------------------------------
@@ -41,12 +42,25 @@ class SearchService:
                 f"Er is nog geen index in {self.store.root}. Maak die met: expertisebank index"
             )
         if generation != self._generation:
+            manifest = self.store.read_manifest(generation)
+            if manifest.get("schema_version") != SCHEMA_VERSION:
+                raise IndexMissingError(
+                    f"De index in {self.store.root} is met een oudere versie gemaakt. "
+                    "Bouw hem opnieuw op met: expertisebank index --full"
+                )
+            self._source_dir = manifest.get("source_dir")
             old = self._index
             self._index = SearchIndex(generation)
             self._generation = generation
             if old is not None:
                 old.close()
         return self._index
+
+    def source_dir(self) -> str | None:
+        """The source folder the live index was built from."""
+        with self._lock:
+            self._live_index()
+            return self._source_dir
 
     def close(self) -> None:
         with self._lock:
@@ -66,18 +80,27 @@ class SearchService:
         mode: str = "documents",
         filters: dict[str, list] | None = None,
         config: RankingConfig = FOUNDATION,
+        sort: str = "relevance",
+        facets: bool = False,
+        per_document: int = 1,
     ) -> SearchResponse:
+        """Search; ``facets=True`` adds document counts per type, sector and
+        year, ``per_document`` > 1 groups further passages under each document hit."""
         started = time.perf_counter()
         k = max(1, min(int(k), MAX_K))
         page = max(1, int(page))
         if mode not in MODES:
             raise ValueError(f"onbekende modus {mode!r}; kies uit {', '.join(MODES)}")
+        if sort not in SORTS:
+            raise ValueError(f"onbekende sortering {sort!r}; kies uit {', '.join(SORTS)}")
         plan = parse_query(text)
         if plan.is_empty:
-            return SearchResponse(plan.text, 0, _ms(started), [], message="Geef een of meer zoekwoorden op.")
+            return SearchResponse(plan.text, 0, _ms(started), [], message="Geef een of meer zoekwoorden op.",
+                                  facets={} if facets else None)
         with self._lock:
             index = self._live_index()
-            result = index.search(plan, mode=mode, limit=k, offset=(page - 1) * k, filters=filters, config=config)
+            result = index.search(plan, mode=mode, limit=k, offset=(page - 1) * k, filters=filters, config=config,
+                                  sort=sort, facets=facets, per_document=per_document)
             suggestion = None
             if result.total < 3:
                 suggestion = _suggestion(plan.text, index.corrections(plan.all_words()))
@@ -86,7 +109,8 @@ class SearchService:
             message = "Uw zoekvraag bestaat alleen uit veelvoorkomende woorden. Probeer specifiekere woorden."
         elif plan.truncated:
             message = "Uw zoekvraag was erg lang; alleen het begin is gebruikt."
-        return SearchResponse(plan.text, result.total, _ms(started), result.hits, suggestion, message=message)
+        return SearchResponse(plan.text, result.total, _ms(started), result.hits, suggestion,
+                              facets=result.facets, message=message)
 
     def ask(self, question: str, *, k: int = 5, filters: dict[str, list] | None = None) -> SearchResponse:
         """The passages that best answer a question."""
@@ -105,6 +129,17 @@ class SearchService:
     def documents(self) -> list[DocumentRecord]:
         with self._lock:
             return self._live_index().documents()
+
+    def related(self, doc_id: str, k: int = 5) -> list[tuple[DocumentRecord, float]]:
+        """Documents like this one by content ("Gerelateerd")."""
+        with self._lock:
+            return self._live_index().related_documents(doc_id, k)
+
+    def suggest(self, text: str, limit: int = 8) -> list[dict[str, str]]:
+        """Autocomplete: titles and frequent words for what is being typed."""
+        text = (text or "")[:100]
+        with self._lock:
+            return self._live_index().autocomplete(text, limit)
 
     def stats(self) -> dict:
         with self._lock:

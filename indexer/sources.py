@@ -124,3 +124,49 @@ def slugify(text: str) -> str:
 def document_id(rel_path: str) -> str:
     """A stable, URL-safe id from the path: ``pdf/Een goed.pdf`` -> ``pdf-een-goed-pdf``."""
     return slugify(rel_path)
+
+
+# Writing the catalogue (the editors' upload and removal) ----------------------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    # a JSON string is a valid TOML basic string for the characters used here
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _catalogue_text(header: str, data: dict[str, dict[str, Any]]) -> str:
+    parts = [header.rstrip("\n") + "\n"] if header.strip() else []
+    for key in sorted(data):
+        lines = [f"[{_toml_value(key)}]"]
+        lines += [f"{field} = {_toml_value(value)}" for field, value in data[key].items() if value not in (None, "", [])]
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def update_catalogue(source_dir: str | os.PathLike, path: str, entry: dict[str, Any] | None) -> None:
+    """Set (or with ``entry=None`` remove) one file's catalogue entry, keeping
+    the comment block at the top of the file. Writers take turns (a file lock)
+    and the new file replaces the old one in one rename."""
+    import fcntl
+
+    root = Path(source_dir)
+    target = root / CATALOGUE_NAME
+    with open(root / ".catalogue.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = load_catalogue(root)
+        text = target.read_text(encoding="utf-8") if target.exists() else ""
+        header_lines = []
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                break
+            header_lines.append(line + "\n")  # the leading comment block
+        header = "".join(header_lines)
+        if entry is None:
+            data.pop(path, None)
+        else:
+            data[path] = {k: v for k, v in entry.items() if k in CATALOGUE_KEYS}
+        tmp = target.with_suffix(".toml.tmp")
+        tmp.write_text(_catalogue_text(header, data), encoding="utf-8")
+        os.replace(tmp, target)

@@ -19,11 +19,11 @@ from html import escape
 from pathlib import Path
 from typing import Iterable
 
-from whoosh import highlight, index as whoosh_index, query as wq, scoring
+from whoosh import highlight, index as whoosh_index, query as wq, scoring, sorting
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer as WhooshTokenizer
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.matching import WrappingMatcher
+from whoosh.matching import AndNotMatcher, WrappingMatcher
 from whoosh.query.compound import DefaultOr
 
 from indexer import dutch_analysis
@@ -84,6 +84,12 @@ class ChainAnalyzer(WhooshTokenizer):
             yield t
 
 
+# Bump when the schema changes: an index of another version is rebuilt in full.
+SCHEMA_VERSION = 2
+FACETS = ("type", "sectors", "year")
+SORTS = ("relevance", "date")
+
+
 def build_schema(profile: str = "dutch") -> Schema:
     text = ChainAnalyzer(profile)
     return Schema(
@@ -99,6 +105,7 @@ def build_schema(profile: str = "dutch") -> Schema:
         sectors=KEYWORD(stored=True, commas=True, lowercase=True),
         year=NUMERIC(int, stored=True, sortable=True, signed=False, bits=32),
         date=STORED,
+        date_sort=ID(sortable=True),  # ISO date, "0000-00-00" when unknown
         page=STORED,
         number=NUMERIC(int, stored=True, sortable=True, signed=False, bits=32),
         is_question=BOOLEAN(stored=True),
@@ -180,6 +187,26 @@ class WordCoordinatedOr(wq.Or):
         return self._matcher(self.subqueries, searcher, context)
 
 
+class _AndNotMatcher(AndNotMatcher):
+    """Whoosh's AndNotMatcher checks the first match of the positive side only
+    when the negative side happens to sit on the very same document; when the
+    negative side starts earlier, that first match slips through unexcluded.
+    This one skips the negative side forward first."""
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active() and self.b.id() <= self.a.id():
+            self._find_next()
+
+
+class AndNot(wq.AndNot):
+    """``a`` without what ``b`` matches, with the fixed matcher."""
+
+    def matcher(self, searcher, context=None):
+        scored = self.a.matcher(searcher, context)
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return _AndNotMatcher(scored, excluded)
+
+
 # Snippets ---------------------------------------------------------------------
 
 
@@ -191,6 +218,21 @@ class MarkFormatter(highlight.HtmlFormatter):
 
     def format_token(self, text, token, replace=False):
         return "<mark>%s</mark>" % escape(highlight.get_text(text, token, replace), quote=False)
+
+
+class _SnippetFragmenter(highlight.PinpointFragmenter):
+    """Fragments around the matches from stored character offsets (no
+    re-analysis), trimmed to whole words, except at the start or end of the
+    text, where there is no half word to trim."""
+
+    @staticmethod
+    def _autotrim(fragment):
+        start, end = fragment.startchar, fragment.endchar
+        highlight.PinpointFragmenter._autotrim(fragment)
+        if start == 0:
+            fragment.startchar = 0
+        if end >= len(fragment.text):
+            fragment.endchar = end
 
 
 def _plain_snippet(text: str, limit: int = 240) -> str:
@@ -230,6 +272,29 @@ class EngineResult:
     searchable: bool = True  # False: every query word was a stop word
 
 
+def facet_counts(doc_ids: Iterable[str], meta: dict[str, tuple[str, list[str], int | None]],
+                 filters: dict[str, list] | None) -> dict[str, dict[str, int]]:
+    """Documents per type, sector and year among ``doc_ids`` (the documents
+    that match the words). Each facet counts under the *other* facets'
+    filters, so that choosing a type still shows what the other types hold."""
+    filters = {k: [str(v) for v in vs] for k, vs in (filters or {}).items() if vs}
+    counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+    for doc_id in doc_ids:
+        if doc_id not in meta:
+            continue
+        dtype, sectors, year = meta[doc_id]
+        values = {"type": [dtype], "sectors": sectors, "year": [str(year)] if year else []}
+        passes = {f: f not in filters or bool(set(values[f]) & set(filters[f])) for f in FACETS}
+        for facet in FACETS:
+            if all(passes[o] for o in FACETS if o != facet):
+                for v in values[facet]:
+                    counts[facet][v] = counts[facet].get(v, 0) + 1
+    counts["year"] = dict(sorted(counts["year"].items(), reverse=True))
+    counts["type"] = dict(sorted(counts["type"].items(), key=lambda kv: (-kv[1], kv[0])))
+    counts["sectors"] = dict(sorted(counts["sectors"].items()))
+    return {"type": counts["type"], "sector": counts["sectors"], "year": counts["year"]}
+
+
 class SearchIndex:
     """One Whoosh index directory (one generation of the index)."""
 
@@ -239,6 +304,7 @@ class SearchIndex:
         self.profile = self._ix.schema["body"].analyzer.profile
         self._query_chain = _QUERY_CHAINS[self.profile]()
         self._searcher = None
+        self._doc_meta: dict[str, tuple[str, list[str], int | None]] | None = None
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -258,8 +324,22 @@ class SearchIndex:
         if self._searcher is None:
             self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
         elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
+            # A fresh searcher, not Searcher.refresh(): refresh reuses segment
+            # readers, and after deletions it can hand back a closed reader
+            # (whoosh.reading.ReaderClosed).
+            self._searcher.close()
+            self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
+            self._doc_meta = None
         return self._searcher
+
+    def document_meta(self) -> dict[str, tuple[str, list[str], int | None]]:
+        """``doc_id -> (type, sectors, year)``, for facet counts; rebuilt when the index changes."""
+        s = self.searcher()
+        if self._doc_meta is None:
+            self._doc_meta = {
+                r.doc_id: (r.type, list(r.sectors), r.year) for r in self.documents()
+            }
+        return self._doc_meta
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -372,7 +452,7 @@ class SearchIndex:
         excluded += [self._phrase_query(words, fields) for words in plan.excluded_phrases]
         excluded = [e for e in excluded if e is not None]
         if excluded:
-            q = wq.AndNot(q, wq.Or(excluded))
+            q = AndNot(q, wq.Or(excluded))
         return q
 
     def _phrase_query(self, words: list[str], fields: dict[str, float]) -> wq.Query | None:
@@ -410,32 +490,120 @@ class SearchIndex:
         offset: int = 0,
         filters: dict[str, list] | None = None,
         config: RankingConfig = FOUNDATION,
+        sort: str = "relevance",
+        facets: bool = False,
+        per_document: int = 1,
     ) -> EngineResult:
+        """Rank passages for ``plan``.
+
+        ``mode="documents"`` gives one hit per document (its best passage),
+        with up to ``per_document - 1`` further passages in ``Hit.more``;
+        ``sort="date"`` puts the newest first; ``facets=True`` adds document
+        counts per type, sector and year."""
         q = self.build_query(plan, config)
         if q is None:
             return EngineResult([], 0, searchable=False)
         searcher = self.searcher()
         if config is not FOUNDATION:
             searcher = self._ix.searcher(weighting=self._weighting(config))
-        restriction = self._filter(filters)
-        if restriction is not None:
-            # Filters go into the query, scoring nothing: Whoosh's filter=
-            # argument bypasses collapsing (its FilterCollector feeds the
-            # collapse collector's child directly), giving one document twice.
-            q = wq.And([q, wq.ConstantScoreQuery(restriction, 0.0)])
-        kwargs = dict(limit=offset + limit, terms=True)
-        if mode == "documents":
-            kwargs.update(collapse="doc_id", collapse_limit=1, groupedby="doc_id")
-        results = searcher.search(q, **kwargs)
-        results.highlighter = highlight.Highlighter(
-            fragmenter=highlight.ContextFragmenter(maxchars=240, surround=70),
-            formatter=MarkFormatter(),
-        )
-        total = len(results.groups("doc_id")) if mode == "documents" else len(results)
-        hits = [self._hit(hit, mode) for hit in list(results)[offset : offset + limit]]
-        if searcher is not self._searcher:
-            searcher.close()
-        return EngineResult(hits, total)
+        try:
+            restriction = self._filter(filters)
+            filtered = q
+            if restriction is not None:
+                # Filters go into the query, scoring nothing: Whoosh's filter=
+                # argument bypasses collapsing (its FilterCollector feeds the
+                # collapse collector's child directly), giving one document twice.
+                filtered = wq.And([q, wq.ConstantScoreQuery(restriction, 0.0)])
+            per_doc = max(1, per_document) if mode == "documents" else 1
+            kwargs = dict(limit=(offset + limit) * per_doc, terms=True, groupedby="doc_id")
+            if mode == "documents":
+                kwargs.update(collapse="doc_id", collapse_limit=per_doc)
+            if sort == "date":
+                kwargs["sortedby"] = [sorting.FieldFacet("date_sort", reverse=True), sorting.ScoreFacet()]
+            results = searcher.search(filtered, **kwargs)
+            results.highlighter = highlight.Highlighter(
+                # char offsets stored with the body (chars=True) + terms=True: no re-analysis
+            fragmenter=_SnippetFragmenter(maxchars=240, surround=70, autotrim=True),
+                formatter=MarkFormatter(),
+            )
+            groups = results.groups("doc_id")
+            total = len(groups) if mode == "documents" else len(results)
+            hits = self._page_of_hits(results, mode, offset, limit, per_doc)
+            counts = None
+            if facets:
+                if restriction is None:
+                    matched = groups.keys()
+                else:
+                    matched = searcher.search(q, limit=1, groupedby="doc_id").groups("doc_id").keys()
+                counts = facet_counts(matched, self.document_meta(), filters)
+            return EngineResult(hits, total, counts)
+        finally:
+            if searcher is not self._searcher:
+                searcher.close()
+
+    def _page_of_hits(self, results, mode: str, offset: int, limit: int, per_doc: int) -> list[Hit]:
+        if mode != "documents" or per_doc == 1:
+            return [self._hit(hit, mode) for hit in list(results)[offset : offset + limit]]
+        by_doc: dict[str, list] = {}
+        for hit in results:  # in rank order; a document's first hit is its best
+            by_doc.setdefault(hit["doc_id"], []).append(hit)
+        page = list(by_doc.values())[offset : offset + limit]
+        out = []
+        for doc_hits in page:
+            main = self._hit(doc_hits[0], mode)
+            main.more = [self._hit(h, "passages") for h in doc_hits[1:per_doc]]
+            out.append(main)
+        return out
+
+    def related_documents(self, doc_id: str, k: int = 5) -> list[tuple[DocumentRecord, float]]:
+        """Documents whose text is most like this one's: its key terms as a query."""
+        s = self.searcher()
+        docnums = list(s.document_numbers(kind=PASSAGE, doc_id=doc_id))
+        if not docnums:
+            return []
+        terms = s.key_terms(docnums, "body", numterms=25)
+        if not terms:
+            return []
+        q = AndNot(wq.Or([wq.Term("body", t, boost=w) for t, w in terms]), wq.Term("doc_id", doc_id))
+        results = s.search(q, limit=k, collapse="doc_id", collapse_limit=1)
+        out = []
+        for hit in results:
+            record = self.get_document(hit["doc_id"])
+            if record is not None:
+                out.append((record, float(hit.score or 0.0)))
+        return out
+
+    def autocomplete(self, text: str, limit: int = 8) -> list[dict[str, str]]:
+        """Completions for what a visitor is typing: titles with a word that
+        starts with the last word typed, then the index's most frequent words
+        that do (each completing the query typed so far)."""
+        surface = dutch_analysis.surface_analyzer()
+        words = [t.text for t in surface(text) if t.kind != dutch_analysis.PART]
+        if not words or text.endswith(" "):
+            return []
+        last, head = words[-1], " ".join(text.split()[:-1])
+        out: list[dict[str, str]] = []
+        if len(last) >= 2:
+            for record in self.documents():
+                title_words = surface.terms(record.title)
+                # every word typed so far is in the title, the last as a prefix
+                if all(w in title_words for w in words[:-1]) and any(t.startswith(last) for t in title_words):
+                    out.append({"text": record.title, "kind": "titel", "id": record.doc_id})
+                if len(out) >= 3:
+                    break
+        reader = self.searcher().reader()
+        seen = {o["text"].lower() for o in out}
+        for _freq, term in reader.most_frequent_terms("spelling", number=limit * 3, prefix=last):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            if word == last or word in dutch_analysis.dutch_stop_words():
+                continue
+            suggestion = f"{head} {word}".strip()
+            if suggestion.lower() not in seen:
+                out.append({"text": suggestion, "kind": "zoekterm"})
+                seen.add(suggestion.lower())
+            if len(out) >= limit:
+                break
+        return out[:limit]
 
     @staticmethod
     def _hit(hit, mode: str) -> Hit:
@@ -451,7 +619,7 @@ class SearchIndex:
             date=f.get("date"),
             page=f.get("page"),
             heading=f.get("heading") or None,
-            score=float(hit.score or 0.0),
+            score=_relevance(hit.score),
             snippet=snippet,
             text=f["body"],
             sectors=[s for s in (f.get("sectors") or "").split(",") if s],
@@ -485,6 +653,14 @@ class SearchIndex:
         return out
 
 
+def _relevance(score) -> float:
+    """A hit's relevance score; sorted results carry their sort key instead,
+    whose last part is the (negated) relevance of the ScoreFacet."""
+    if isinstance(score, tuple):
+        score = abs(score[-1]) if score and isinstance(score[-1], (int, float)) else 0.0
+    return float(score or 0.0)
+
+
 def _edit_distance(a: str, b: str) -> int:
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -511,6 +687,7 @@ class IndexWriter:
             type=record.type,
             sectors=",".join(sectors),
             date=record.date,
+            date_sort=record.date or "0000-00-00",
         )
         year = record.year
         if year is not None:

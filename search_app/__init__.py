@@ -1,31 +1,90 @@
-"""The search site and JSON API (Flask): an app factory and one blueprint per area."""
+"""The search site and JSON API (Flask): an app factory and one blueprint per area.
+
+- ``pages``: search, document and vraagbaak pages (plain HTML, no JS needed)
+- ``api``: the same data as JSON, plus autocomplete and the OpenAPI description
+- ``editor``: upload, removal and reindexing, behind a login (off without a password)
+"""
 
 from __future__ import annotations
 
-import os
-
-from flask import Flask
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from indexer.search_service import SearchService
+from search_app.settings import from_environment, persistent_secret
+
+csrf = CSRFProtect()
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app. Settings come from the environment (``EXPERTISEBANK_*``)
-    and can be overridden by ``config`` (tests do)."""
+    """Build the app from the environment, with ``config`` overriding it."""
     app = Flask(__name__)
-    app.config.update(
-        INDEX_DIR=os.environ.get("EXPERTISEBANK_INDEX", "var/index"),
-        SOURCE_DIR=os.environ.get("EXPERTISEBANK_SOURCE", "corpus"),
-        JSON_AS_ASCII=False,
-    )
+    app.config.update(from_environment())
+    app.config.update(JSON_AS_ASCII=False, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None)
     if config:
         app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = persistent_secret(app.config["INDEX_DIR"])
     app.json.ensure_ascii = False
     app.extensions["search_service"] = SearchService(app.config["INDEX_DIR"])
+    csrf.init_app(app)
 
     from search_app.api import api
+    from search_app.editor import editor
     from search_app.pages import pages
 
     app.register_blueprint(pages)
     app.register_blueprint(api)
+    app.register_blueprint(editor)
+
+    @app.context_processor
+    def site_context():
+        return {"editor_enabled": bool(app.config.get("EDITOR_PASSWORD"))}
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/") or request.path == "/healthz"
+
+    def error(status: int, message: str):
+        if wants_json():
+            return jsonify(error=message), status
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return error(400, "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens.")
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return error(404, "Deze pagina bestaat niet.")
+
+    @app.errorhandler(405)
+    def not_allowed(exc):
+        return error(405, "Deze actie is hier niet mogelijk.")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return error(413, f"Het bestand is te groot (maximaal {limit} MB).")
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        app.logger.exception("onverwachte fout")
+        return error(500, "Er ging iets mis aan onze kant. Probeer het later opnieuw.")
+
     return app

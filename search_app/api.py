@@ -1,11 +1,13 @@
-"""JSON API: the same data as the CLI's ``--json`` and the pages."""
+"""JSON API: the same data as the pages and the CLI's ``--json``."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
 from indexer.search_service import IndexMissingError
-from search_app.request_params import BadParameter, search_params, service
+from search_app import links
+from search_app.openapi import openapi_document
+from search_app.request_params import BadParameter, query_text, search_params, service
 
 api = Blueprint("api", __name__)
 
@@ -25,7 +27,8 @@ def search():
     p = search_params(request.args)
     if not p.q.strip():
         raise BadParameter("Geef een zoekvraag op met de parameter 'q'.")
-    response = service().search(p.q, k=p.k, page=p.page, mode=p.mode, filters=p.filters)
+    response = service().search(p.q, k=p.k, page=p.page, mode=p.mode, filters=p.filters, sort=p.sort,
+                                facets=True)
     return jsonify(response.as_json())
 
 
@@ -35,6 +38,44 @@ def ask():
     if not p.q.strip():
         raise BadParameter("Stel een vraag met de parameter 'q'.")
     return jsonify(service().ask(p.q, k=p.k, filters=p.filters).as_json())
+
+
+@api.get("/api/documents/<doc_id>")
+def document(doc_id: str):
+    record = service().document(doc_id)
+    if record is None:
+        return jsonify(error=f"Geen document met id '{doc_id[:80]}'."), 404
+    passages = service().passages(doc_id)
+    return jsonify({
+        "id": record.doc_id,
+        "title": record.title,
+        "source": record.source,
+        "format": record.format,
+        "type": record.type,
+        "sectors": record.sectors,
+        "date": record.date,
+        "author": record.author,
+        "description": record.description,
+        "url": record.url,
+        "pages": record.page_count,
+        "file": links.file_url(record.doc_id),
+        "page_url": links.document_url(record),
+        "headings": [{"level": lvl, "text": text, "page": page} for lvl, text, page in record.headings],
+        "passages": [{"id": p.id, "heading": p.heading, "page": p.page, "text": p.text} for p in passages],
+        "related": [{"id": r.doc_id, "title": r.title, "type": r.type, "score": round(score, 4)}
+                    for r, score in service().related(doc_id)],
+    })
+
+
+@api.get("/api/suggest")
+def suggest():
+    q = query_text(request.args)
+    return jsonify({"query": q, "suggestions": service().suggest(q) if q.strip() else []})
+
+
+@api.get("/api/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
 
 
 @api.get("/healthz")

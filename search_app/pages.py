@@ -1,20 +1,60 @@
-"""HTML pages: the search page (a minimal one until the site issue lands)."""
+"""HTML pages: search, document, vraagbaak, and the download of an original file."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import mimetypes
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from markupsafe import Markup
 
 from indexer.search_service import IndexMissingError
-from search_app.request_params import BadParameter, search_params, service
+from search_app import links
+from search_app.request_params import BadParameter, query_text, search_params, service
 
 pages = Blueprint("pages", __name__)
+
+TYPE_LABELS = {
+    "publicatie": "Publicatie", "praktijkvoorbeeld": "Praktijkvoorbeeld", "verslag": "Verslag",
+    "faq": "Vraag en antwoord", "nieuws": "Nieuws",
+}
+SECTOR_LABELS = {"po": "Primair onderwijs (po)", "vo": "Voortgezet onderwijs (vo)", "so": "Speciaal onderwijs (so)"}
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+          "oktober", "november", "december"]
 
 
 @pages.app_template_filter("snippet")
 def snippet_filter(snippet: str) -> Markup:
-    # Snippets are escaped by the engine; <mark> is the only markup in them.
+    # Snippets come escaped from the engine; <mark> is the only markup in them.
     return Markup(snippet)
+
+
+@pages.app_template_filter("dutch_date")
+def dutch_date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    y, m, d = iso.split("-")
+    return f"{int(d)} {MONTHS[int(m) - 1]} {y}"
+
+
+@pages.app_context_processor
+def page_helpers():
+    return {
+        "hit_url": links.hit_url, "document_url": links.document_url, "file_url": links.file_url,
+        "with_params": links.with_params, "toggled": links.toggled,
+        "TYPE_LABELS": TYPE_LABELS, "SECTOR_LABELS": SECTOR_LABELS,
+    }
+
+
+def _pages_around(current: int, last: int) -> list[int | None]:
+    """Page numbers to show: first, last and two either side (None = a gap)."""
+    wanted = {1, last} | set(range(max(1, current - 2), min(last, current + 2) + 1))
+    out: list[int | None] = []
+    for n in sorted(wanted):
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
 
 
 @pages.get("/")
@@ -22,14 +62,90 @@ def snippet_filter(snippet: str) -> Markup:
 def search_page():
     error = None
     response = None
+    params = None
     status = 200
     try:
         params = search_params(request.args)
         if params.q.strip():
-            response = service().search(params.q, k=params.k, page=params.page, mode=params.mode,
-                                        filters=params.filters)
+            response = service().search(
+                params.q, k=params.k, page=params.page, mode=params.mode, filters=params.filters,
+                sort=params.sort, facets=True, per_document=3,
+            )
     except BadParameter as exc:
         error, status = str(exc), 400
     except IndexMissingError as exc:
         error, status = str(exc), 503
-    return render_template("search.html", q=request.args.get("q", ""), response=response, error=error), status
+    last_page = 1
+    if response is not None and params is not None:
+        last_page = max(1, min(1000, -(-response.total // params.k)))
+    return render_template(
+        "search.html", q=request.args.get("q", ""), params=params, response=response, error=error,
+        args=request.args, last_page=last_page,
+        page_numbers=_pages_around(params.page, last_page) if params else [],
+    ), status
+
+
+@pages.get("/vraagbaak")
+def vraagbaak_page():
+    error = None
+    response = None
+    status = 200
+    question = ""
+    try:
+        question = query_text(request.args, "vraag")
+        if question.strip():
+            response = service().ask(question, k=8)
+    except BadParameter as exc:
+        error, status = str(exc), 400
+    except IndexMissingError as exc:
+        error, status = str(exc), 503
+    return render_template("vraagbaak.html", question=question, response=response, error=error), status
+
+
+@pages.get("/documenten/<doc_id>")
+def document_page(doc_id: str):
+    try:
+        record = service().document(doc_id)
+        if record is None:
+            abort(404)
+        passages = service().passages(doc_id)
+        related = service().related(doc_id)
+    except IndexMissingError as exc:
+        return render_template("error.html", status=503, message=str(exc)), 503
+    # a heading links to the first passage under it (HTML) or to its page (PDF)
+    anchors: dict[str, int] = {}
+    for p in passages:
+        for heading in p.heading_path:
+            anchors.setdefault(heading, p.number)
+    return render_template("document.html", record=record, passages=passages, related=related, anchors=anchors)
+
+
+def indexed_file(doc_id: str) -> tuple[Path, str] | None:
+    """The original file of an indexed document: the path comes from the
+    index, never from the URL, and must lie inside the source folder."""
+    record = service().document(doc_id)
+    if record is None:
+        return None
+    root = Path(service().source_dir() or current_app.config["SOURCE_DIR"]).resolve()
+    path = (root / record.source).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path, record.format
+
+
+@pages.get("/documenten/<doc_id>/bestand")
+def original_file(doc_id: str):
+    try:
+        found = indexed_file(doc_id)
+    except IndexMissingError:
+        found = None
+    if found is None:
+        abort(404)
+    path, fmt = found
+    mimetype = "application/pdf" if fmt == "pdf" else mimetypes.guess_type(path.name)[0] or "text/html"
+    response = send_file(path, mimetype=mimetype, download_name=path.name, conditional=True)
+    if fmt == "html":
+        # someone else's page: shown inert (no scripts, no forms, no same-origin access)
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'"
+    return response
+

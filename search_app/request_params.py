@@ -10,6 +10,9 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.documents import DOCUMENT_TYPES, SECTORS
 from indexer.search_service import MODES, SearchService
+from indexer.whoosh_index import SORTS
+
+MAX_QUERY_CHARS = 2000
 
 
 class BadParameter(ValueError):
@@ -22,6 +25,7 @@ class SearchParams:
     k: int
     page: int
     mode: str
+    sort: str
     filters: dict[str, list]
 
 
@@ -33,22 +37,30 @@ def _int(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(f"'{name}' moet een geheel getal zijn, niet '{raw[:40]}'.") from None
+    if not re.fullmatch(r"[0-9]{1,6}", raw):
+        raise BadParameter(f"'{name}' moet een geheel getal zijn, niet '{raw[:40]}'.")
+    value = int(raw)
     if not lo <= value <= hi:
         raise BadParameter(f"'{name}' moet tussen {lo} en {hi} liggen.")
     return value
 
 
-def search_params(args: MultiDict, *, default_k: int = 10, default_mode: str = "documents") -> SearchParams:
-    q = args.get("q", "")
-    if len(q) > 2000:
-        raise BadParameter("De zoekvraag is te lang (maximaal 2000 tekens).")
+def query_text(args: MultiDict, name: str = "q") -> str:
+    q = args.get(name, "")
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadParameter(f"De zoekvraag is te lang (maximaal {MAX_QUERY_CHARS} tekens).")
+    return q
+
+
+def search_params(args: MultiDict, *, default_k: int = 10, default_mode: str = "documents",
+                  query_name: str = "q") -> SearchParams:
+    q = query_text(args, query_name)
     mode = args.get("mode", default_mode) or default_mode
     if mode not in MODES:
         raise BadParameter(f"'mode' moet 'documents' of 'passages' zijn, niet '{mode[:40]}'.")
+    sort = args.get("sort", "relevance") or "relevance"
+    if sort not in SORTS:
+        raise BadParameter(f"'sort' moet 'relevance' of 'date' zijn, niet '{sort[:40]}'.")
     filters: dict[str, list] = {}
     types = [t for t in args.getlist("type") if t]
     if any(t not in DOCUMENT_TYPES for t in types):
@@ -74,5 +86,6 @@ def search_params(args: MultiDict, *, default_k: int = 10, default_mode: str = "
         k=_int(args, "k", default_k, 1, 100),
         page=_int(args, "page", 1, 1, 1000),
         mode=mode,
+        sort=sort,
         filters=filters,
     )

@@ -30,9 +30,10 @@ def test_query_is_escaped_on_the_page(client):
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 
-def test_api_search_has_the_cli_shape(client):
+def test_api_search_has_the_cli_shape_plus_facets(client):
     data = client.get("/api/search?q=symbiose&k=2&mode=passages").get_json()
-    assert set(data) == {"query", "total", "took_ms", "hits", "suggestion"}
+    assert set(data) == {"query", "total", "took_ms", "hits", "suggestion", "facets"}
+    assert set(data["facets"]) == {"type", "sector", "year"}
     assert len(data["hits"]) == 2
 
 
@@ -42,7 +43,8 @@ def test_api_ask(client):
 
 
 @pytest.mark.parametrize("query", ["q=", "q=x&k=abc", "q=x&k=0", "q=x&mode=alles", "q=x&type=boek",
-                                   "q=x&sector=mbo", "q=x&year=twintig"])
+                                   "q=x&sector=mbo", "q=x&year=twintig", "q=x&sort=alfabet", "q=x&page=0",
+                                   "q=x&k=-1", "q=" + "a" * 2001])
 def test_bad_parameters_get_a_400_with_a_dutch_message(client, query):
     response = client.get(f"/api/search?{query}")
     assert response.status_code == 400

@@ -1,0 +1,49 @@
+"""Where a hit or a document links to; shared by the pages and the API."""
+
+from __future__ import annotations
+
+from flask import url_for
+from werkzeug.datastructures import MultiDict
+
+from indexer.documents import DocumentRecord, Hit
+
+
+def file_url(doc_id: str, page: int | None = None) -> str:
+    url = url_for("pages.original_file", doc_id=doc_id)
+    return f"{url}#page={page}" if page else url
+
+
+def hit_url(hit: Hit, fmt: str | None = None) -> str:
+    """A PDF hit opens the file at its page; an HTML hit opens the document's
+    page here at the passage (the extracted text, safe to show)."""
+    if hit.source.lower().endswith(".pdf"):
+        return file_url(hit.doc_id, hit.page)
+    number = (hit.passage_id or "").rsplit(".", 1)[-1]
+    anchor = f"#passage-{number}" if number.isdigit() else ""
+    return url_for("pages.document_page", doc_id=hit.doc_id) + anchor
+
+
+def document_url(record: DocumentRecord | str) -> str:
+    doc_id = record if isinstance(record, str) else record.doc_id
+    return url_for("pages.document_page", doc_id=doc_id)
+
+
+def with_params(args: MultiDict, endpoint: str = "pages.search_page", **changes) -> str:
+    """The current search's URL with some parameters changed: a value of None
+    removes the parameter; ("toggle", key, value) adds or removes one value."""
+    params = MultiDict(args)
+    if "page" not in changes:
+        params.poplist("page")  # a new selection starts on page 1
+    for key, value in changes.items():
+        params.poplist(key)
+        if value is None:
+            continue
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            params.add(key, v)
+    return url_for(endpoint, **params.to_dict(flat=False))
+
+
+def toggled(args: MultiDict, key: str, value: str) -> str:
+    values = [v for v in args.getlist(key) if v]
+    values = [v for v in values if v != value] if value in values else values + [value]
+    return with_params(args, **{key: values or None})

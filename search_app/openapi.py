@@ -1,0 +1,101 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json."""
+
+from __future__ import annotations
+
+from indexer.documents import DOCUMENT_TYPES, SECTORS
+
+
+def _param(name, description, schema, required=False):
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+HIT = {
+    "type": "object",
+    "required": ["id", "title", "source", "type", "date", "page", "heading", "score", "snippet", "text"],
+    "properties": {
+        "id": {"type": "string", "description": "document id (documents mode) or passage id (passages mode)"},
+        "title": {"type": "string"},
+        "source": {"type": "string", "description": "path relative to the source folder"},
+        "type": {"type": "string", "enum": list(DOCUMENT_TYPES)},
+        "date": {"type": ["string", "null"], "format": "date"},
+        "page": {"type": ["integer", "null"], "description": "PDF page of the passage"},
+        "heading": {"type": ["string", "null"], "description": "heading path, joined with ' › '"},
+        "score": {"type": "number"},
+        "snippet": {"type": "string", "description": "HTML-escaped text; matches in <mark>"},
+        "text": {"type": "string", "description": "the passage's plain text"},
+    },
+}
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+RESULTS = {
+    "type": "object",
+    "required": ["query", "total", "took_ms", "hits", "suggestion"],
+    "properties": {
+        "query": {"type": "string"},
+        "total": {"type": "integer"},
+        "took_ms": {"type": "number"},
+        "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+        "suggestion": {"type": ["string", "null"], "description": "'Bedoelde u …?': the query with corrected words"},
+        "facets": {"type": "object", "properties": {"type": COUNTS, "sector": COUNTS, "year": COUNTS}},
+    },
+}
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string", "description": "Dutch"}}}
+
+
+def _responses(schema_ref: str) -> dict:
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": schema_ref}}}},
+        "400": {"description": "Ongeldige parameter", **error},
+        "503": {"description": "Er is nog geen index", **error},
+    }
+
+
+def openapi_document() -> dict:
+    q = _param("q", "zoekvraag (woorden, \"zinnen\", -uitsluiten)", {"type": "string", "maxLength": 2000}, True)
+    k = _param("k", "aantal resultaten", {"type": "integer", "minimum": 1, "maximum": 100})
+    filters = [
+        _param("type", "documenttype (herhaalbaar)", {"type": "string", "enum": list(DOCUMENT_TYPES)}),
+        _param("sector", "sector (herhaalbaar)", {"type": "string", "enum": list(SECTORS)}),
+        _param("year", "jaar (herhaalbaar)", {"type": "integer", "minimum": 1000, "maximum": 9999}),
+    ]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Expertisebank passend onderwijs", "version": "1.0.0",
+                 "description": "Zoeken in publicaties, verslagen en praktijkvoorbeelden over passend onderwijs."},
+        "paths": {
+            "/api/search": {"get": {
+                "summary": "Zoeken in documenten of passages",
+                "parameters": [q, k, _param("page", "resultatenpagina", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                               _param("mode", "een hit per document of per passage",
+                                      {"type": "string", "enum": ["documents", "passages"]}),
+                               _param("sort", "volgorde", {"type": "string", "enum": ["relevance", "date"]}), *filters],
+                "responses": _responses("#/components/schemas/Results"),
+            }},
+            "/api/ask": {"get": {
+                "summary": "De passages die een vraag het best beantwoorden",
+                "parameters": [q, k, *filters],
+                "responses": _responses("#/components/schemas/Results"),
+            }},
+            "/api/documents/{id}": {"get": {
+                "summary": "Eén document: metadata, koppen, passages en verwante documenten",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                              "404": {"description": "Onbekend document",
+                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            }},
+            "/api/suggest": {"get": {
+                "summary": "Aanvullen: titels en veelgebruikte woorden",
+                "parameters": [_param("q", "wat er tot nu toe is getypt", {"type": "string", "maxLength": 2000})],
+                "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"query": {"type": "string"}, "suggestions": {"type": "array", "items": {
+                        "type": "object", "properties": {"text": {"type": "string"}, "kind": {"type": "string"},
+                                                         "id": {"type": "string"}}}}}}}}},
+                              "400": {"description": "Ongeldige parameter"}},
+            }},
+            "/healthz": {"get": {
+                "summary": "Gezondheid: index geopend, aantal documenten",
+                "responses": {"200": {"description": "OK"}, "503": {"description": "Geen index"}},
+            }},
+        },
+        "components": {"schemas": {"Hit": HIT, "Results": RESULTS, "Error": ERROR}},
+    }

@@ -1,0 +1,35 @@
+"""Settings from the environment (``EXPERTISEBANK_*``); tests pass overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def from_environment() -> dict:
+    return {
+        "INDEX_DIR": os.environ.get("EXPERTISEBANK_INDEX", "var/index"),
+        "SOURCE_DIR": os.environ.get("EXPERTISEBANK_SOURCE", "corpus"),
+        # The editors' area is off unless a password (or long token) is set.
+        "EDITOR_PASSWORD": os.environ.get("EXPERTISEBANK_EDITOR_PASSWORD") or None,
+        "SECRET_KEY": os.environ.get("EXPERTISEBANK_SECRET_KEY") or None,
+        "MAX_CONTENT_LENGTH": int(float(os.environ.get("EXPERTISEBANK_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
+        "SESSION_COOKIE_SECURE": os.environ.get("EXPERTISEBANK_HTTPS", "") == "1",
+    }
+
+
+def persistent_secret(index_dir: str) -> str:
+    """A session key shared by all workers and kept across restarts, made on
+    first use next to the index (or set EXPERTISEBANK_SECRET_KEY)."""
+    path = Path(index_dir) / "secret-key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,196 @@
+"""The site in a real browser: Debian's Chromium driven by Playwright, against
+the app served by gunicorn on 127.0.0.1. Search, filter, open a document, ask
+a question, use the keyboard only and a phone-sized screen; a screenshot of
+each step goes to tests/output/screenshots/ and an axe-core audit of each
+page to tests/output/axe/. Skips (with the reason) where Chromium is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from indexer.index_run import run_index
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.browser
+
+OUTPUT = Path(__file__).parent / "output"
+SHOTS = OUTPUT / "screenshots"
+AXE_OUT = OUTPUT / "axe"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"]
+PASSWORD = "browser-test-wachtwoord"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (apt-get install chromium); the browser tests need it")
+    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    root = tmp_path_factory.mktemp("browser")
+    source = root / "bron"
+    shutil.copytree(CORPUS, source, ignore=shutil.ignore_patterns("tools"))
+    run_index(source, root / "index")
+    port = _free_port()
+    env = dict(os.environ, EXPERTISEBANK_SOURCE=str(source), EXPERTISEBANK_EDITOR_PASSWORD=PASSWORD)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer.cli", "serve", "--index", str(root / "index"), "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("gunicorn did not come up")
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    AXE_OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def audit(page, name: str) -> None:
+    """axe-core on the page as it is now: no serious or critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    (AXE_OUT / f"{name}.json").write_text(json.dumps(
+        [{"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": len(v["nodes"])} for v in violations],
+        indent=1), encoding="utf-8")
+    bad = [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{name}: {bad}"
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_search_filter_open_document(page, server):
+    page.goto(server + "/")
+    shot(page, "01-start")
+    audit(page, "01-start")
+    page.fill("#q", "samenwerkingsverband")
+    page.press("#q", "Enter")
+    page.wait_for_selector("ol.hits li.hit")
+    assert "documenten voor" in page.inner_text("p.summary")
+    shot(page, "02-resultaten")
+    audit(page, "02-resultaten")
+
+    page.click("aside.facets a:has-text('Nieuws')")
+    page.wait_for_url("**type=nieuws**")
+    types = page.locator("li.hit .type").all_inner_texts()
+    assert types and set(types) == {"Nieuws"}
+    assert page.locator(".active-filters").is_visible()
+    shot(page, "03-gefilterd")
+    audit(page, "03-gefilterd")
+
+    page.locator("li.hit .doc-link a").first.click()
+    page.wait_for_selector("nav.toc")
+    assert page.locator("h1").inner_text()
+    assert page.locator("a.button:has-text('Download het origineel')").count() == 1
+    shot(page, "04-document")
+    audit(page, "04-document")
+
+
+def test_ask_a_question(page, server):
+    page.goto(server + "/vraagbaak")
+    page.fill("#vraag", "Zijn er subsidies voor deze innovaties?")
+    page.click("button:has-text('Vraag stellen')")
+    page.wait_for_selector("ol.answers li.answer")
+    first = page.locator("li.answer").first
+    assert "Er zijn geen subsidies beschikbaar" in first.inner_text()
+    assert first.locator("mark").count() >= 1
+    shot(page, "05-vraagbaak")
+    audit(page, "05-vraagbaak")
+
+
+def test_keyboard_only_with_visible_focus(page, server):
+    page.goto(server + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "inhoud"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "q"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.type("terugplaatsing")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("ol.hits li.hit")
+    shot(page, "06-toetsenbord")
+
+
+def test_phone_screen_has_no_sideways_scrolling(browser, server):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    page.goto(server + "/zoeken?q=samenwerkingsverband")
+    page.wait_for_selector("ol.hits")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(page, "07-mobiel")
+    audit(page, "07-mobiel")
+    context.close()
+
+
+def test_autocomplete_enhances_the_search_box(page, server):
+    page.goto(server + "/")
+    page.type("#q", "talentenc", delay=30)
+    page.locator("#zoeksuggesties option").first.wait_for(state="attached", timeout=5000)
+    options = page.eval_on_selector_all("#zoeksuggesties option", "els => els.map(e => e.value)")
+    assert any("talentencampus" in o.lower() for o in options)
+
+
+def test_editor_login_page(page, server):
+    page.goto(server + "/beheer/")
+    page.wait_for_selector("#wachtwoord")
+    shot(page, "08-beheer-inloggen")
+    audit(page, "08-beheer-inloggen")
+    page.fill("#wachtwoord", PASSWORD)
+    page.click("button:has-text('Inloggen')")
+    page.wait_for_selector("h1:has-text('Beheer')")
+    shot(page, "09-beheer")
+    audit(page, "09-beheer")

@@ -1,0 +1,208 @@
+"""The search site with Flask's test client: pages, filters, pagination, sort,
+escaping, errors, documents and downloads."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html import unescape
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from indexer.index_run import run_index
+from search_app import create_app
+from tests.conftest import CORPUS
+
+HOSTILE_PAGE = """<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">
+<title>Gevaarlijke &lt;script&gt; titel</title></head><body><main>
+<h1>Over &lt;script&gt;alert("xss")&lt;/script&gt; en zebravinken</h1>
+<p>Deze pagina over zebravinken noemt letterlijk &lt;script&gt;alert("xss")&lt;/script&gt; en
+&lt;img src=x onerror=alert(1)&gt; als tekst, zodat de site moet laten zien dat die tekst tekst blijft.
+Zebravinken komen in dit verhaal vaak voor, en nog een keer zebravinken.</p>
+</main></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    source = root / "bron"
+    shutil.copytree(CORPUS, source, ignore=shutil.ignore_patterns("tools"))
+    (source / "webpaginas" / "gevaarlijk.html").write_text(HOSTILE_PAGE, encoding="utf-8")
+    run_index(source, root / "index")
+    app = create_app({"INDEX_DIR": str(root / "index"), "SOURCE_DIR": str(source), "TESTING": True})
+    return app.test_client()
+
+
+def html_of(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def links(html: str, css_class: str = "") -> list[str]:
+    return [unescape(h) for h in re.findall(r'<a href="([^"]+)"', html)]
+
+
+def test_every_page_is_dutch_with_landmarks(site):
+    for url in ["/", "/zoeken?q=passend", "/vraagbaak", "/vraagbaak?vraag=Wat+is+invlechting%3F",
+                "/documenten/webpaginas-po-raad-passend-onderwijs-html"]:
+        html = html_of(site.get(url))
+        assert '<html lang="nl">' in html
+        for landmark in ("<header", "<nav", "<main", "<footer", 'class="skip-link"'):
+            assert landmark in html, (url, landmark)
+
+
+def test_results_show_title_type_sectors_date_heading_page_and_marked_snippet(site):
+    html = html_of(site.get("/zoeken?q=intentieverklaring"))
+    assert "Beleidsregel experimenten regulier-speciaal onderwijs" in html
+    assert "Publicatie" in html and "po, vo, so" in html
+    assert "pagina " in html and "Gevonden in:" in html
+    assert "<mark>intentieverklaring</mark>" in html.lower()
+
+
+def test_a_pdf_hit_links_to_the_file_at_its_page_and_an_html_hit_to_its_passage(site):
+    html = html_of(site.get("/zoeken?q=intentieverklaring+opheffing&mode=passages"))
+    hrefs = links(html)
+    assert any(re.search(r"/documenten/[^/]+-pdf/bestand#page=\d+$", h) for h in hrefs)
+    html = html_of(site.get("/zoeken?q=invlechting"))
+    assert any(re.search(r"/documenten/webpaginas-po-raad-passend-onderwijs-html#passage-\d+$", h)
+               for h in links(html))
+
+
+def test_passages_of_one_document_are_grouped_under_it(site):
+    html = html_of(site.get("/zoeken?q=samenwerkingsverband"))
+    titles = re.findall(r'<h3 class="hit-title"><a href="[^"]+">([^<]+)</a>', html)
+    assert len(titles) == len(set(titles))
+    assert "andere passages in dit document" in html
+
+
+def test_facets_have_counts_and_filters_combine_and_can_be_removed(site):
+    data = site.get("/api/search?q=samenwerkingsverband").get_json()
+    types = data["facets"]["type"]
+    assert sum(types.values()) == data["total"]
+    html = html_of(site.get("/zoeken?q=samenwerkingsverband"))
+    assert re.search(r"Nieuws\s*<span class=\"count\">\(2\)</span>", html)
+    filtered = site.get("/api/search?q=samenwerkingsverband&type=nieuws&sector=vo").get_json()
+    assert filtered["total"] >= 1 and {h["type"] for h in filtered["hits"]} == {"nieuws"}
+    both = site.get("/api/search?q=samenwerkingsverband&type=nieuws&type=publicatie").get_json()
+    assert both["total"] == types["nieuws"] + types["publicatie"]
+    # the type facet still counts the other types while one is chosen
+    assert filtered["facets"]["type"].get("publicatie")
+    html = html_of(site.get("/zoeken?q=samenwerkingsverband&type=nieuws&year=2023"))
+    assert "Gekozen filters" in html
+    remove = [h for h in links(html) if "year" not in h and "type=nieuws" in h and "q=" in h]
+    assert remove, "a link that removes the year filter"
+
+
+def test_pagination(site):
+    first = site.get("/api/search?q=onderwijs&k=2&mode=passages&page=1").get_json()
+    second = site.get("/api/search?q=onderwijs&k=2&mode=passages&page=2").get_json()
+    assert first["total"] == second["total"] > 4
+    assert {h["id"] for h in first["hits"]}.isdisjoint({h["id"] for h in second["hits"]})
+    html = html_of(site.get("/zoeken?q=onderwijs&k=2&page=2"))
+    assert 'aria-label="Resultatenpagina\'s"' in html and 'rel="prev"' in html and 'rel="next"' in html
+    assert 'aria-current="page" href="/zoeken?q=onderwijs&amp;k=2&amp;page=2"' in html
+
+
+def test_sort_by_date_puts_the_newest_first(site):
+    data = site.get("/api/search?q=samenwerking&sort=date&k=20").get_json()
+    dates = [h["date"] or "0000" for h in data["hits"]]
+    assert dates == sorted(dates, reverse=True)
+    by_relevance = site.get("/api/search?q=samenwerking&k=20").get_json()
+    assert [h["id"] for h in by_relevance["hits"]] != [h["id"] for h in data["hits"]]
+
+
+def test_did_you_mean_and_a_helpful_zero_results_page(site):
+    html = html_of(site.get("/zoeken?q=samenwerkingsverbnd+zebravinkk&type=faq"))
+    assert "Bedoelde u" in html
+    assert "Geen resultaten" in html or "Gekozen filters" in html
+    html = html_of(site.get("/zoeken?q=xyzzyplugh&type=faq"))
+    assert "Geen resultaten voor" in html and "Zoek zonder filters" in html and "vraagbaak" in html
+
+
+def test_document_text_with_markup_is_shown_as_text(site):
+    for url in ["/zoeken?q=zebravinken", "/zoeken?q=zebravinken&mode=passages", "/vraagbaak?vraag=zebravinken",
+                "/documenten/webpaginas-gevaarlijk-html"]:
+        html = html_of(site.get(url))
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "&lt;script&gt;" in html, url
+    data = site.get("/api/search?q=zebravinken").get_json()
+    snippet = data["hits"][0]["snippet"]
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet and "<mark>" in snippet
+
+
+def test_query_echo_is_escaped(site):
+    html = site.get('/zoeken?q="><script>alert(1)</script>').get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_document_page_has_metadata_toc_download_and_related(site):
+    html = html_of(site.get("/documenten/publicaties-beleidsregel-experimenten-regulier-speciaal-onderwijs-pdf"))
+    assert "<h1>Beleidsregel experimenten regulier-speciaal onderwijs</h1>" in html
+    assert "Inhoud" in html and "Achtergrond" in html and "p. 3" in html
+    assert "/documenten/publicaties-beleidsregel-experimenten-regulier-speciaal-onderwijs-pdf/bestand" in html
+    assert "Gerelateerd" in html
+    related = re.search(r'id="gerelateerd-kop".*?</section>', html, re.S).group()
+    assert "/documenten/" in related and "publicaties-beleidsregel" not in related
+
+
+def test_api_document(site):
+    data = site.get("/api/documents/webpaginas-po-raad-passend-onderwijs-html").get_json()
+    assert data["title"] == "Passend onderwijs" and data["type"] == "publicatie"
+    assert any(h["text"] == "Wie zitten er in een samenwerkingsverband?" for h in data["headings"])
+    assert data["passages"] and data["related"]
+    assert site.get("/api/documents/bestaat-niet").status_code == 404
+
+
+def test_download_serves_only_indexed_files(site):
+    pdf = site.get("/documenten/publicaties-beleidsregel-experimenten-regulier-speciaal-onderwijs-pdf/bestand")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
+    page = site.get("/documenten/webpaginas-gevaarlijk-html/bestand")
+    assert page.status_code == 200 and "sandbox" in page.headers["Content-Security-Policy"]
+    for evil in ["/documenten/..%2F..%2Fetc%2Fpasswd/bestand", "/documenten/../../etc/passwd/bestand",
+                 "/documenten/%2Fetc%2Fpasswd/bestand", "/documenten/catalogue.toml/bestand",
+                 "/documenten/webpaginas-gevaarlijk-html/../../../etc/passwd"]:
+        response = site.get(evil)
+        assert response.status_code == 404, evil
+        assert b"root:" not in response.data
+
+
+def test_vraagbaak_answers_with_source_and_marked_words(site):
+    html = html_of(site.get("/vraagbaak?vraag=Zijn+er+subsidies+voor+deze+innovaties%3F"))
+    assert "Er zijn geen <mark>subsidies</mark> beschikbaar" in html
+    assert "Bron:" in html
+    assert '<textarea id="vraag" name="vraag"' in html and '<label for="vraag">' in html
+
+
+def test_suggest_and_openapi(site):
+    data = site.get("/api/suggest?q=talentenc").get_json()
+    assert any("talentencampus" in s["text"].lower() for s in data["suggestions"])
+    assert site.get("/api/suggest?q=").get_json()["suggestions"] == []
+    spec = site.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.") and {"/api/search", "/api/ask", "/api/documents/{id}",
+                                                 "/api/suggest", "/healthz"} <= set(spec["paths"])
+
+
+def test_security_headers(site):
+    headers = site.get("/").headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("url", ["/zoeken?q=x&k=abc", "/zoeken?q=x&type=boek", "/vraagbaak?vraag=" + "a" * 2001,
+                                 "/zoeken?q=x&sort=alfabet"])
+def test_bad_parameters_on_pages_are_a_400_page_not_a_500(site, url):
+    response = site.get(url)
+    assert response.status_code == 400
+    assert 'class="error"' in response.get_data(as_text=True)
+
+
+def test_unknown_pages_are_a_dutch_404(site):
+    response = site.get("/bestaat/niet")
+    assert response.status_code == 404 and "bestaat niet" in response.get_data(as_text=True)
+    assert site.get("/api/bestaat-niet").get_json()["error"]
+
+
+def test_the_editors_area_is_off_without_a_password(site):
+    assert site.get("/beheer/").status_code == 404
+    assert site.post("/beheer/uploaden").status_code in (400, 404)
