@@ -19,6 +19,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -108,6 +109,26 @@ class IndexStore:
         tmp = generation / f".{MANIFEST}.tmp"
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, generation / MANIFEST)
+
+    def busy(self) -> bool:
+        """Whether an indexing run holds the lock, without touching the lock
+        (taking it even briefly could turn away a run that starts just then).
+        The holder writes its process id into the lock file."""
+        try:
+            text = (self.root / LOCK_NAME).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        m = re.match(r"proces (\d+)", text)
+        if not m:
+            return False
+        pid = int(m.group(1))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False  # killed without cleaning up; the kernel released its lock
+        except PermissionError:
+            return True
+        return True
 
     def lock(self) -> "IndexLock":
         self.root.mkdir(parents=True, exist_ok=True)

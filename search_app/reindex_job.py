@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indexer.index_store import IndexBusyError, IndexStore
+from indexer.index_store import IndexStore
 from indexer.run_status import read_status
 
 STATUS_NAME = "status.json"
@@ -22,11 +22,7 @@ def status_path(index_dir: str) -> Path:
 
 
 def is_busy(index_dir: str) -> bool:
-    try:
-        with IndexStore(index_dir).lock():
-            return False
-    except IndexBusyError:
-        return True
+    return IndexStore(index_dir).busy()
 
 
 def start(index_dir: str, source_dir: str, *, full: bool = False) -> bool:

@@ -263,3 +263,16 @@ def test_a_generation_left_by_a_killed_run_is_cleaned_up(corpus, tmp_path):
     assert not leftover.exists()
     gens = sorted(p.name for p in root.glob("gen-*"))
     assert len(gens) == 2 and previous.name not in gens  # the live one and the one before it
+
+
+def test_busy_is_read_from_the_lock_without_taking_it(tmp_path):
+    store = IndexStore(tmp_path / "ix")
+    assert not store.busy()
+    with store.lock():
+        assert store.busy()
+        with pytest.raises(IndexBusyError):  # checking did not take the lock away
+            with store.lock():
+                pass
+    assert not store.busy()
+    (tmp_path / "ix" / "indexing.lock").write_text("proces 999999999, gestart gisteren")  # a run killed with -9
+    assert not store.busy()
