@@ -132,8 +132,10 @@ def document_id(rel_path: str) -> str:
 def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    # a JSON string is a valid TOML basic string for the characters used here
-    return json.dumps(str(value), ensure_ascii=False)
+    # A JSON string is a TOML basic string, once the control characters that
+    # JSON leaves alone (U+007F, U+0080-U+009F) are escaped as well.
+    text = json.dumps(str(value), ensure_ascii=False)
+    return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _catalogue_text(header: str, data: dict[str, dict[str, Any]]) -> str:
@@ -167,6 +169,8 @@ def update_catalogue(source_dir: str | os.PathLike, path: str, entry: dict[str, 
             data.pop(path, None)
         else:
             data[path] = {k: v for k, v in entry.items() if k in CATALOGUE_KEYS}
+        text = _catalogue_text(header, data)
+        tomllib.loads(text)  # what is written must read back; never replace a good file by a broken one
         tmp = target.with_suffix(".toml.tmp")
-        tmp.write_text(_catalogue_text(header, data), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)

@@ -14,6 +14,7 @@ engine means replacing this module. The index holds two kinds of records:
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
@@ -234,6 +235,19 @@ class _SnippetFragmenter(highlight.PinpointFragmenter):
         if end >= len(fragment.text):
             fragment.endchar = end
 
+    def fragment_matches(self, text, tokens):
+        """As Whoosh's, but fragments that overlap are merged: two of them in
+        one snippet would show the same words twice."""
+        merged: list[highlight.Fragment] = []
+        for frag in super().fragment_matches(text, tokens):
+            if merged and frag.startchar <= merged[-1].endchar:
+                last = merged[-1]
+                merged[-1] = highlight.Fragment(text, last.matches + [m for m in frag.matches if m not in last.matches],
+                                                last.startchar, max(last.endchar, frag.endchar))
+            else:
+                merged.append(frag)
+        return merged
+
 
 def _plain_snippet(text: str, limit: int = 240) -> str:
     if len(text) <= limit:
@@ -272,14 +286,15 @@ class EngineResult:
     searchable: bool = True  # False: every query word was a stop word
 
 
-def facet_counts(doc_ids: Iterable[str], meta: dict[str, tuple[str, list[str], int | None]],
+def facet_counts(weights: dict[str, int], meta: dict[str, tuple[str, list[str], int | None]],
                  filters: dict[str, list] | None) -> dict[str, dict[str, int]]:
-    """Documents per type, sector and year among ``doc_ids`` (the documents
-    that match the words). Each facet counts under the *other* facets'
-    filters, so that choosing a type still shows what the other types hold."""
+    """Counts per type, sector and year over the documents that match the
+    words (``weights``: doc_id -> what it counts for: 1 for a document, or
+    its number of matching passages). Each facet counts under the *other*
+    facets' filters, so that choosing a type still shows what the others hold."""
     filters = {k: [str(v) for v in vs] for k, vs in (filters or {}).items() if vs}
     counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-    for doc_id in doc_ids:
+    for doc_id, weight in weights.items():
         if doc_id not in meta:
             continue
         dtype, sectors, year = meta[doc_id]
@@ -288,7 +303,7 @@ def facet_counts(doc_ids: Iterable[str], meta: dict[str, tuple[str, list[str], i
         for facet in FACETS:
             if all(passes[o] for o in FACETS if o != facet):
                 for v in values[facet]:
-                    counts[facet][v] = counts[facet].get(v, 0) + 1
+                    counts[facet][v] = counts[facet].get(v, 0) + weight
     counts["year"] = dict(sorted(counts["year"].items(), reverse=True))
     counts["type"] = dict(sorted(counts["type"].items(), key=lambda kv: (-kv[1], kv[0])))
     counts["sectors"] = dict(sorted(counts["sectors"].items()))
@@ -334,7 +349,7 @@ class SearchIndex:
 
     def document_meta(self) -> dict[str, tuple[str, list[str], int | None]]:
         """``doc_id -> (type, sectors, year)``, for facet counts; rebuilt when the index changes."""
-        s = self.searcher()
+        self.searcher()  # a changed index resets the cache
         if self._doc_meta is None:
             self._doc_meta = {
                 r.doc_id: (r.type, list(r.sectors), r.year) for r in self.documents()
@@ -408,8 +423,12 @@ class SearchIndex:
         """Terms of one query word, each with whether it is a part of a hyphenated word."""
         return [(t.text, t.kind == dutch_analysis.PART) for t in self._query_chain(word)]
 
-    def build_query(self, plan: QueryPlan, config: RankingConfig = FOUNDATION) -> wq.Query | None:
-        """The Whoosh query for a plan, or None when nothing searchable is left."""
+    def build_query(self, plan: QueryPlan, config: RankingConfig = FOUNDATION,
+                    exclude_documents: bool = False) -> wq.Query | None:
+        """The Whoosh query for a plan, or None when nothing searchable is left.
+
+        With ``exclude_documents`` an excluded word removes every passage of a
+        document that contains it (documents mode), not only those passages."""
         fields = config.field_boosts
         groups: list[wq.Query] = []
         word_terms: list[list[tuple[str, str]]] = []
@@ -451,6 +470,10 @@ class SearchIndex:
         ]
         excluded += [self._phrase_query(words, fields) for words in plan.excluded_phrases]
         excluded = [e for e in excluded if e is not None]
+        if excluded and exclude_documents:
+            s = self.searcher()
+            doc_ids = {s.stored_fields(n)["doc_id"] for n in s.docs_for_query(wq.Or(excluded))}
+            excluded = [wq.Term("doc_id", d) for d in sorted(doc_ids)]
         if excluded:
             q = AndNot(q, wq.Or(excluded))
         return q
@@ -500,7 +523,7 @@ class SearchIndex:
         with up to ``per_document - 1`` further passages in ``Hit.more``;
         ``sort="date"`` puts the newest first; ``facets=True`` adds document
         counts per type, sector and year."""
-        q = self.build_query(plan, config)
+        q = self.build_query(plan, config, exclude_documents=mode == "documents")
         if q is None:
             return EngineResult([], 0, searchable=False)
         searcher = self.searcher()
@@ -531,11 +554,11 @@ class SearchIndex:
             hits = self._page_of_hits(results, mode, offset, limit, per_doc)
             counts = None
             if facets:
-                if restriction is None:
-                    matched = groups.keys()
-                else:
-                    matched = searcher.search(q, limit=1, groupedby="doc_id").groups("doc_id").keys()
-                counts = facet_counts(matched, self.document_meta(), filters)
+                if restriction is not None:
+                    groups = searcher.search(q, limit=1, groupedby="doc_id").groups("doc_id")
+                # documents mode counts documents; passages mode counts passages
+                weights = {d: (1 if mode == "documents" else len(nums)) for d, nums in groups.items()}
+                counts = facet_counts(weights, self.document_meta(), filters)
             return EngineResult(hits, total, counts)
         finally:
             if searcher is not self._searcher:
@@ -565,12 +588,15 @@ class SearchIndex:
         if not terms:
             return []
         q = AndNot(wq.Or([wq.Term("body", t, boost=w) for t, w in terms]), wq.Term("doc_id", doc_id))
-        results = s.search(q, limit=k, collapse="doc_id", collapse_limit=1)
+        # limit=None: Whoosh's top-N collector with collapsing drops documents
+        results = s.search(q, limit=None, collapse="doc_id", collapse_limit=1)
         out = []
         for hit in results:
             record = self.get_document(hit["doc_id"])
             if record is not None:
                 out.append((record, float(hit.score or 0.0)))
+            if len(out) >= k:
+                break
         return out
 
     def autocomplete(self, text: str, limit: int = 8) -> list[dict[str, str]]:
@@ -581,7 +607,9 @@ class SearchIndex:
         words = [t.text for t in surface(text) if t.kind != dutch_analysis.PART]
         if not words or text.endswith(" "):
             return []
-        last, head = words[-1], " ".join(text.split()[:-1])
+        last = words[-1]
+        m = re.search(r"[^\W_][\w-]*$", text)
+        head = text[: m.start()] if m else text  # "speciaal onderwijs -regu" keeps its "-"
         out: list[dict[str, str]] = []
         if len(last) >= 2:
             for record in self.documents():
@@ -597,7 +625,7 @@ class SearchIndex:
             word = term.decode("utf-8") if isinstance(term, bytes) else term
             if word == last or word in dutch_analysis.dutch_stop_words():
                 continue
-            suggestion = f"{head} {word}".strip()
+            suggestion = f"{head}{word}".strip()
             if suggestion.lower() not in seen:
                 out.append({"text": suggestion, "kind": "zoekterm"})
                 seen.add(suggestion.lower())

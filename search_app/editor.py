@@ -7,6 +7,7 @@ a CSRF token (Flask-WTF); uploads are checked by content and size.
 from __future__ import annotations
 
 import hmac
+import re
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
@@ -44,7 +45,8 @@ def login():
             session.clear()
             session["editor"] = True
             target = request.args.get("next", "")
-            return redirect(target if target.startswith("/beheer") else url_for("editor.dashboard"))
+            safe = re.fullmatch(r"/beheer(/[\w./-]*)?", target) and ".." not in target and "//" not in target
+            return redirect(target if safe else url_for("editor.dashboard"))
         error = "Onjuist wachtwoord."
     return render_template("editor/login.html", error=error), 401 if error else 200
 
@@ -97,7 +99,7 @@ def upload():
         flash(f"{file.filename}: {exc}", "fout")
         return redirect(url_for("editor.dashboard")), 303
     entry = {
-        "title": request.form.get("titel", "").strip()[:300] or None,
+        "title": " ".join(request.form.get("titel", "").split())[:300] or None,  # no control characters
         "type": request.form.get("type") if request.form.get("type") in DOCUMENT_TYPES else None,
         "sectors": [s for s in request.form.getlist("sector") if s in SECTORS],
         "date": parse_date(request.form.get("datum", "")),
@@ -122,8 +124,12 @@ def upload():
 def remove():
     _, source_dir = _config()
     doc_id = request.form.get("document", "")
-    found = indexed_file(doc_id)
-    record = service().document(doc_id)
+    try:
+        found = indexed_file(doc_id)
+        record = service().document(doc_id)
+    except IndexMissingError as exc:
+        flash(str(exc), "fout")
+        return redirect(url_for("editor.dashboard"), 303)
     if found is None or record is None:
         flash("Dat document staat niet (meer) in de index.", "fout")
         return redirect(url_for("editor.dashboard"), 303)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
@@ -29,18 +31,22 @@ def document_url(record: DocumentRecord | str) -> str:
 
 
 def with_params(args: MultiDict, endpoint: str = "pages.search_page", **changes) -> str:
-    """The current search's URL with some parameters changed: a value of None
-    removes the parameter; ("toggle", key, value) adds or removes one value."""
+    """The current search's URL with some parameters changed (None removes
+    one); any other page number is dropped, so a new selection starts on
+    page 1. The query string is built here, not by url_for, so that a
+    parameter named like one of url_for's own (endpoint, _external) is data."""
     params = MultiDict(args)
     if "page" not in changes:
-        params.poplist("page")  # a new selection starts on page 1
+        params.poplist("page")
     for key, value in changes.items():
         params.poplist(key)
         if value is None:
             continue
         for v in value if isinstance(value, (list, tuple)) else [value]:
             params.add(key, v)
-    return url_for(endpoint, **params.to_dict(flat=False))
+    pairs = [(k, v) for k, v in params.items(multi=True) if v != ""]
+    query = urlencode(pairs)
+    return url_for(endpoint) + (f"?{query}" if query else "")
 
 
 def toggled(args: MultiDict, key: str, value: str) -> str:

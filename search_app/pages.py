@@ -145,6 +145,8 @@ def original_file(doc_id: str):
     mimetype = "application/pdf" if fmt == "pdf" else mimetypes.guess_type(path.name)[0] or "text/html"
     response = send_file(path, mimetype=mimetype, download_name=path.name, conditional=True)
     if fmt == "html":
+        # the page's own <meta charset> decides its encoding, not a header of ours
+        response.headers["Content-Type"] = "text/html"
         # someone else's page: shown inert (no scripts, no forms, no same-origin access)
         response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'"
     return response

@@ -24,12 +24,21 @@ def persistent_secret(index_dir: str) -> str:
     first use next to the index (or set EXPERTISEBANK_SECRET_KEY)."""
     path = Path(index_dir) / "secret-key"
     try:
-        return path.read_text(encoding="ascii").strip()
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    tmp = path.with_name(f".secret-key.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+        fh.write(secrets.token_hex(32))
+    try:
+        os.link(tmp, path)  # the first worker's key wins; the others read it
+    except FileExistsError:
+        if not path.read_text(encoding="ascii").strip():
+            os.replace(tmp, path)  # an empty file left by a crash
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()

@@ -173,3 +173,25 @@ def test_upload_checks():
     assert check_upload("u.html", "<html><body>hoi</body></html>".encode("utf-16")) == ("html", "u.html")
     with pytest.raises(UploadRejected):
         check_upload("x.pdf", b"%PDF-1.4 zonder einde")
+
+
+def test_a_title_with_control_characters_cannot_break_the_catalogue(env, tmp_path):
+    from io import BytesIO
+
+    _, client, source, _ = env
+    csrf = login(client)
+    page = b"<!DOCTYPE html><html><body><main><h1>Kop</h1><p>Tekst over passend onderwijs.</p></main></body></html>"
+    client.post("/beheer/uploaden", content_type="multipart/form-data",
+                data={"csrf_token": csrf, "bestand": (BytesIO(page), "a.html"), "titel": "Titel \x7f\x00 met\ttab"})
+    assert load_catalogue(source)["uploads/a.html"]["title"] == "Titel \x7f\x00 met tab"
+    wait_for_run(client)
+
+
+def test_login_redirect_only_to_the_editors_area(env):
+    _, client, _, _ = env
+    for target, expected in (("/beheer/status.json", "/beheer/status.json"), ("//evil.example", "/beheer/"),
+                             ("/beheer/../zoeken", "/beheer/"), ("/beheer\r\nX: 1", "/beheer/")):
+        client.get("/beheer/uitloggen")
+        response = client.post("/beheer/inloggen?next=" + target,
+                               data={"wachtwoord": PASSWORD, "csrf_token": token(client)})
+        assert response.status_code == 302 and response.headers["Location"] == expected, target
