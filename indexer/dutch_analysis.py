@@ -218,6 +218,29 @@ class DutchStemFilter(Filter):
             yield tok
 
 
+class CompoundPartsFilter(Filter):
+    """Replace each word by the parts of the compound it is (and runs of
+    neighbouring parts), at the word's position; other words are dropped.
+
+    Used for a field of its own, so that a match on a part can weigh less
+    than a match on the whole word. ``split`` maps a lower-case, accent-folded
+    word to its parts (see :mod:`indexer.compound_splitter`)."""
+
+    def __init__(self, split: Callable[[str], list[str]] | None = None):
+        if split is None:
+            from indexer.compound_splitter import compound_terms
+
+            split = compound_terms
+        self.split = split
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for tok in tokens:
+            if tok.kind == COMPOUND:
+                continue  # its hyphen parts come through on their own
+            for part in self.split(tok.text):
+                yield Token(part, tok.pos, tok.start, tok.end, PART)
+
+
 # Ready-made chains -------------------------------------------------------
 
 
@@ -228,6 +251,20 @@ def index_analyzer() -> Chain:
         | HyphenPartsFilter()
         | LowercaseFilter()
         | AccentFoldFilter()
+        | StopWordFilter()
+        | DutchStemFilter()
+    )
+
+
+def compound_parts_analyzer() -> Chain:
+    """The parts of compounds only, stemmed: ``leerlingvolgsysteem`` ->
+    ``leerling volg systeem leerlingvolg volgsysteem``."""
+    return (
+        WordTokenizer()
+        | HyphenPartsFilter()
+        | LowercaseFilter()
+        | AccentFoldFilter()
+        | CompoundPartsFilter()
         | StopWordFilter()
         | DutchStemFilter()
     )

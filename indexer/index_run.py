@@ -18,6 +18,7 @@ from indexer.documents import DocumentRecord, ExtractedDocument, ExtractionError
 from indexer.extract.dates import parse_date
 from indexer.extract.html_pages import extract_html
 from indexer.extract.pdf_pages import extract_pdf
+from indexer.extraction_cache import ExtractionCache
 from indexer.index_store import IndexStore
 from indexer.passage_splitter import split_passages
 from indexer.sources import document_id, scan_sources
@@ -96,6 +97,20 @@ def extract(source: SourceFile) -> ExtractedDocument:
         raise ExtractionError(f"onverwachte fout bij het lezen: {type(exc).__name__}: {exc}") from exc
 
 
+def cached_extract(cache: ExtractionCache, source: SourceFile) -> ExtractedDocument:
+    """:func:`extract`, unless the same content was extracted before."""
+    doc = cache.get(source.content_hash, source.path)
+    if doc is not None:
+        return doc
+    try:
+        doc = extract(source)
+    except ExtractionError as exc:
+        cache.put(source.content_hash, error=exc.reason)
+        raise
+    cache.put(source.content_hash, doc)
+    return doc
+
+
 def _infer_type(doc: ExtractedDocument, passages: list[Passage]) -> str:
     questions = sum(p.is_question for p in passages)
     if questions >= 3 and questions >= 0.5 * len(passages):
@@ -154,6 +169,7 @@ def run_index(
     full: bool = False,
     progress: Progress | None = None,
     profile: str = "dutch",
+    cache_dir: str | Path | None = None,
 ) -> IndexReport:
     """Bring the index at ``index_root`` in line with ``source_dir``.
 
@@ -161,12 +177,14 @@ def run_index(
     the lock, :class:`~indexer.sources.CatalogueError` for a broken catalogue
     and ``FileNotFoundError`` for a missing source folder; in each case the
     index is left as it was. ``profile`` picks the text analysis of a new
-    index ("plain" builds the evaluation's baseline).
+    index ("plain" builds the evaluation's baseline). Extracted text is kept
+    in ``cache_dir`` (default: ``<index_root>/extract-cache``) by content hash.
     """
     started = time.monotonic()
     progress = progress or _no_progress
     store = IndexStore(index_root)
     report = IndexReport(str(source_dir), str(index_root), full)
+    cache = ExtractionCache(cache_dir if cache_dir is not None else Path(index_root) / "extract-cache")
     with store.lock():
         sources, skipped = scan_sources(source_dir)
         current = store.current_generation()
@@ -213,7 +231,7 @@ def run_index(
             for source in progress(todo, len(todo)):
                 old = old_states.get(source.path)
                 try:
-                    doc = extract(source)
+                    doc = cached_extract(cache, source)
                 except ExtractionError as exc:
                     failed(source.path, exc.reason)
                     continue
@@ -241,6 +259,7 @@ def run_index(
             raise
         if fresh:
             store.publish(target)
+        cache.prune({s.content_hash for s in sources})
         final = SearchIndex(target)
         stats = final.stats()
         report.documents = int(stats["documents"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from indexer.documents import DocumentRecord, Passage, SearchResponse
 from indexer.index_store import IndexStore
 from indexer.query_parser import parse_query
-from indexer.whoosh_index import FOUNDATION, SCHEMA_VERSION, SORTS, RankingConfig, SearchIndex
+from indexer.whoosh_index import PRODUCT, SCHEMA_VERSION, SORTS, RankingConfig, SearchIndex
 
 MAX_K = 100
 MODES = ("documents", "passages")
@@ -79,7 +79,7 @@ class SearchService:
         page: int = 1,
         mode: str = "documents",
         filters: dict[str, list] | None = None,
-        config: RankingConfig = FOUNDATION,
+        config: RankingConfig = PRODUCT,
         sort: str = "relevance",
         facets: bool = False,
         per_document: int = 1,
@@ -101,9 +101,8 @@ class SearchService:
             index = self._live_index()
             result = index.search(plan, mode=mode, limit=k, offset=(page - 1) * k, filters=filters, config=config,
                                   sort=sort, facets=facets, per_document=per_document)
-            suggestion = None
-            if result.total < 3:
-                suggestion = _suggestion(plan.text, index.corrections(plan.all_words()))
+            # "Bedoelde u": whenever a word is unknown, even if near words found results
+            suggestion = _suggestion(plan.text, index.corrections(plan.all_words()))
         message = None
         if not result.searchable:
             message = "Uw zoekvraag bestaat alleen uit veelvoorkomende woorden. Probeer specifiekere woorden."

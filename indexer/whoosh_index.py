@@ -40,6 +40,7 @@ _INDEX_CHAINS = {
     "dutch": dutch_analysis.index_analyzer,
     "plain": dutch_analysis.plain_analyzer,
     "surface": dutch_analysis.surface_analyzer,
+    "parts": dutch_analysis.compound_parts_analyzer,
 }
 _QUERY_CHAINS = {
     "dutch": dutch_analysis.query_analyzer,
@@ -86,7 +87,7 @@ class ChainAnalyzer(WhooshTokenizer):
 
 
 # Bump when the schema changes: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FACETS = ("type", "sectors", "year")
 SORTS = ("relevance", "date")
 
@@ -102,6 +103,8 @@ def build_schema(profile: str = "dutch") -> Schema:
         heading=TEXT(analyzer=text, stored=True),
         body=TEXT(analyzer=text, stored=True, chars=True),
         spelling=TEXT(analyzer=ChainAnalyzer("surface"), phrase=False),
+        parts=TEXT(analyzer=ChainAnalyzer("parts"), phrase=False),  # parts of compounds in the text
+        question=TEXT(analyzer=text),  # the question an FAQ passage answers
         type=ID(stored=True, sortable=True),
         sectors=KEYWORD(stored=True, commas=True, lowercase=True),
         year=NUMERIC(int, stored=True, sortable=True, signed=False, bits=32),
@@ -117,8 +120,11 @@ def build_schema(profile: str = "dutch") -> Schema:
 
 @dataclass(frozen=True)
 class RankingConfig:
-    """How a query is turned into a ranking. ``FOUNDATION`` is the product;
-    ``BASELINE`` is the plain BM25 the evaluation compares against."""
+    """How a query is turned into a ranking.
+
+    ``PRODUCT`` is what the site uses; ``FOUNDATION`` is the first release
+    (Dutch analysis, BM25F, coordination, phrases) and ``BASELINE`` plain
+    BM25; the evaluation scores all three in one run."""
 
     name: str
     field_boosts: dict[str, float] = field(default_factory=lambda: {"title": 2.5, "heading": 2.0, "body": 1.0})
@@ -129,10 +135,19 @@ class RankingConfig:
     bm25_k1: float = 1.2
     title_b: float = 0.4
     heading_b: float = 0.4
+    compound_boost: float = 0.0  # a match on a compound's part (the "parts" field); 0: off
+    synonym_boost: float = 0.0  # an abbreviation or synonym from the thesaurus; 0: off
+    typo_boost: float = 0.0  # an index word close to an unknown or rare query word; 0: off
+    question_boost: float = 0.0  # a match in an FAQ passage's question; 0: off
+    prefer_newer: bool = False  # of two passages that say nearly the same, the newer first
 
 
 FOUNDATION = RankingConfig("foundation")
 BASELINE = RankingConfig("baseline", field_boosts={"body": 1.0}, all_words_required=True, coordination=0.0)
+# Boosts chosen on the evaluation set with a coarse grid (docs/ARCHITECTURE.md);
+# summing a word's options beat taking the best one (DisjunctionMax) there.
+PRODUCT = RankingConfig("product", compound_boost=0.3, synonym_boost=0.8, typo_boost=0.5, question_boost=2.0,
+                        prefer_newer=True)
 
 
 # Term coordination ----------------------------------------------------------
@@ -365,7 +380,7 @@ class SearchIndex:
     # -- writing --------------------------------------------------------------------
 
     def writer(self) -> "IndexWriter":
-        return IndexWriter(self._ix.writer(limitmb=128))
+        return IndexWriter(self._ix.writer(limitmb=128), self.profile)
 
     # -- documents ---------------------------------------------------------------
 
@@ -415,6 +430,10 @@ class SearchIndex:
 
     # -- searching ---------------------------------------------------------------
 
+    @staticmethod
+    def _weighting_key(config: RankingConfig) -> tuple:
+        return (config.bm25_b, config.bm25_k1, config.title_b, config.heading_b)
+
     def _weighting(self, config: RankingConfig):
         return scoring.BM25F(B=config.bm25_b, K1=config.bm25_k1,
                              title_B=config.title_b, heading_B=config.heading_b)
@@ -423,28 +442,54 @@ class SearchIndex:
         """Terms of one query word, each with whether it is a part of a hyphenated word."""
         return [(t.text, t.kind == dutch_analysis.PART) for t in self._query_chain(word)]
 
-    def build_query(self, plan: QueryPlan, config: RankingConfig = FOUNDATION,
+    def build_query(self, plan: QueryPlan, config: RankingConfig = PRODUCT,
                     exclude_documents: bool = False) -> wq.Query | None:
         """The Whoosh query for a plan, or None when nothing searchable is left.
+
+        Each query word becomes a group of alternatives: the word itself (and
+        the parts of a hyphenated word), its parts in compounds of the text,
+        its abbreviations and synonyms, and index words close to it when it is
+        unknown or rare. Coordination counts groups, so an alternative helps a
+        passage as much as the word would, at its lower boost.
 
         With ``exclude_documents`` an excluded word removes every passage of a
         document that contains it (documents mode), not only those passages."""
         fields = config.field_boosts
+        synonyms: dict[int, list[str]] = {}
+        if config.synonym_boost:
+            from indexer.thesaurus import thesaurus
+
+            for start, _end, variants in thesaurus().expansions(plan.words):
+                synonyms[start] = variants  # a multi-word variant counts with its first word
+        fuzzy = self.typo_alternatives(plan.words) if config.typo_boost else {}
         groups: list[wq.Query] = []
         word_terms: list[list[tuple[str, str]]] = []
         seen: set[str] = set()
-        for word in plan.words:
+        for i, word in enumerate(plan.words):
             terms = [(t, part) for t, part in self.analyse_query_word(word) if t not in seen]
-            if not terms:
+            alternatives = synonyms.get(i, []) + fuzzy.get(word, [])
+            if not terms and not alternatives:
                 continue
             seen.update(t for t, _ in terms)
-            clauses = [
-                wq.Term(f, t, boost=b * (config.part_boost if part else 1.0))
-                for t, part in terms
-                for f, b in fields.items()
-            ]
-            groups.append(wq.Or(clauses))
-            word_terms.append([(f, t) for t, _ in terms for f in fields])
+            options: list[wq.Query] = []  # the word, its compound parts, synonyms, near spellings
+            keys: list[tuple[str, str]] = []
+            if terms:
+                exact = []
+                for t, part in terms:
+                    exact += self._term_clauses(t, config.part_boost if part else 1.0, config)
+                    keys += [(f, t) for f in self._fields_of(config)]
+                options.append(wq.Or(exact))
+                if config.compound_boost:
+                    options.append(wq.Or([wq.Term("parts", t, boost=config.compound_boost) for t, _ in terms]))
+            for alt in alternatives:
+                boost = config.typo_boost if alt in fuzzy.get(word, []) else config.synonym_boost
+                alt_query, alt_keys = self._alternative(alt, boost, config)
+                if alt_query is not None:
+                    options.append(alt_query)
+                    keys += alt_keys
+            if options:
+                groups.append(options[0] if len(options) == 1 else wq.Or(options))
+                word_terms.append(keys)
 
         phrases = [q for q in (self._phrase_query(words, fields) for words in plan.phrases) if q is not None]
 
@@ -477,6 +522,38 @@ class SearchIndex:
         if excluded:
             q = AndNot(q, wq.Or(excluded))
         return q
+
+    @staticmethod
+    def _fields_of(config: RankingConfig) -> list[str]:
+        extra = [f for f, on in (("parts", config.compound_boost), ("question", config.question_boost)) if on]
+        return list(config.field_boosts) + extra
+
+    @staticmethod
+    def _term_clauses(term: str, weight: float, config: RankingConfig) -> list[wq.Query]:
+        """One analysed term in every text field it is searched in (compound
+        parts are a separate option of the word's group)."""
+        clauses = [wq.Term(f, term, boost=b * weight) for f, b in config.field_boosts.items()]
+        if config.question_boost:
+            clauses.append(wq.Term("question", term, boost=config.question_boost * weight))
+        return clauses
+
+    def _alternative(self, text: str, boost: float, config: RankingConfig):
+        """A synonym or correction as a query (a phrase when it has several
+        words), with the (field, term) pairs coordination should count."""
+        tokens = [t for t in self._query_chain(text) if t.kind != dutch_analysis.COMPOUND]
+        if not tokens:
+            return None, []
+        if len(tokens) == 1:
+            t = tokens[0].text
+            return wq.Or(self._term_clauses(t, boost, config)), [(f, t) for f in self._fields_of(config)]
+        fields = {f: b * boost for f, b in config.field_boosts.items()}
+        phrase = self._phrase_query([text], fields)
+        return phrase, [(f, t.text) for t in tokens for f in fields]
+
+    def typo_alternatives(self, words: list[str]) -> dict[str, list[str]]:
+        """For query words the index does not know, or knows from at most one
+        passage, up to two close words it knows well (see :meth:`corrections`)."""
+        return {w: [c] for w, c in self.corrections(words, rare=1).items()}
 
     def _phrase_query(self, words: list[str], fields: dict[str, float]) -> wq.Query | None:
         """A phrase over every text field; stop words removed from between the
@@ -512,7 +589,7 @@ class SearchIndex:
         limit: int = 10,
         offset: int = 0,
         filters: dict[str, list] | None = None,
-        config: RankingConfig = FOUNDATION,
+        config: RankingConfig = PRODUCT,
         sort: str = "relevance",
         facets: bool = False,
         per_document: int = 1,
@@ -527,7 +604,7 @@ class SearchIndex:
         if q is None:
             return EngineResult([], 0, searchable=False)
         searcher = self.searcher()
-        if config is not FOUNDATION:
+        if self._weighting_key(config) != self._weighting_key(FOUNDATION):
             searcher = self._ix.searcher(weighting=self._weighting(config))
         try:
             restriction = self._filter(filters)
@@ -551,7 +628,10 @@ class SearchIndex:
             )
             groups = results.groups("doc_id")
             total = len(groups) if mode == "documents" else len(results)
-            hits = self._page_of_hits(results, mode, offset, limit, per_doc)
+            ranked = list(results)
+            if config.prefer_newer and sort == "relevance":
+                ranked = newer_first(ranked)
+            hits = self._page_of_hits(ranked, mode, offset, limit, per_doc)
             counts = None
             if facets:
                 if restriction is not None:
@@ -564,9 +644,9 @@ class SearchIndex:
             if searcher is not self._searcher:
                 searcher.close()
 
-    def _page_of_hits(self, results, mode: str, offset: int, limit: int, per_doc: int) -> list[Hit]:
+    def _page_of_hits(self, results: list, mode: str, offset: int, limit: int, per_doc: int) -> list[Hit]:
         if mode != "documents" or per_doc == 1:
-            return [self._hit(hit, mode) for hit in list(results)[offset : offset + limit]]
+            return [self._hit(hit, mode) for hit in results[offset : offset + limit]]
         by_doc: dict[str, list] = {}
         for hit in results:  # in rank order; a document's first hit is its best
             by_doc.setdefault(hit["doc_id"], []).append(hit)
@@ -600,9 +680,10 @@ class SearchIndex:
         return out
 
     def autocomplete(self, text: str, limit: int = 8) -> list[dict[str, str]]:
-        """Completions for what a visitor is typing: titles with a word that
-        starts with the last word typed, then the index's most frequent words
-        that do (each completing the query typed so far)."""
+        """Completions for what a visitor is typing: titles, then headings
+        (phrases the documents use, FAQ questions among them) that hold every
+        word typed with the last one as a prefix, then the index's most
+        frequent words that start with it (completing the query typed so far)."""
         surface = dutch_analysis.surface_analyzer()
         words = [t.text for t in surface(text) if t.kind != dutch_analysis.PART]
         if not words or text.endswith(" "):
@@ -611,14 +692,22 @@ class SearchIndex:
         m = re.search(r"[^\W_][\w-]*$", text)
         head = text[: m.start()] if m else text  # "speciaal onderwijs -regu" keeps its "-"
         out: list[dict[str, str]] = []
+        def fits(text: str) -> bool:
+            have = surface.terms(text)  # every word typed so far, the last as a prefix
+            return all(w in have for w in words[:-1]) and any(t.startswith(last) for t in have)
+
         if len(last) >= 2:
-            for record in self.documents():
-                title_words = surface.terms(record.title)
-                # every word typed so far is in the title, the last as a prefix
-                if all(w in title_words for w in words[:-1]) and any(t.startswith(last) for t in title_words):
-                    out.append({"text": record.title, "kind": "titel", "id": record.doc_id})
-                if len(out) >= 3:
-                    break
+            records = self.documents()
+            titles = [r for r in records if fits(r.title)][:3]
+            out += [{"text": r.title, "kind": "titel", "id": r.doc_id} for r in titles]
+            seen_headings = {r.title.lower() for r in titles}
+            for r in records:
+                for _level, heading, _page in r.headings:
+                    if len(out) >= 5:
+                        break
+                    if heading.lower() not in seen_headings and len(heading) <= 120 and fits(heading):
+                        out.append({"text": heading, "kind": "kop", "id": r.doc_id})
+                        seen_headings.add(heading.lower())
         reader = self.searcher().reader()
         seen = {o["text"].lower() for o in out}
         for _freq, term in reader.most_frequent_terms("spelling", number=limit * 3, prefix=last):
@@ -656,9 +745,10 @@ class SearchIndex:
 
     # -- spelling ------------------------------------------------------------------
 
-    def corrections(self, words: Iterable[str]) -> dict[str, str]:
-        """For words the index does not know, the closest word it does know
-        (edit distance 1 for words up to 6 letters, else 2), most frequent first."""
+    def corrections(self, words: Iterable[str], rare: int = 0) -> dict[str, str]:
+        """For words the index knows from at most ``rare`` passages, the
+        closest word it knows (edit distance 1 for words up to 6 letters,
+        else 2) from at least five times as many; nearest, then most frequent."""
         reader = self.searcher().reader()
         out: dict[str, str] = {}
         skip = dutch_analysis.dutch_stop_words() | dutch_analysis.question_words()
@@ -666,19 +756,49 @@ class SearchIndex:
             w = dutch_analysis.fold_accents(word.lower())
             if len(w) < 4 or not w.isalpha() or w in skip:
                 continue
-            if reader.doc_frequency("spelling", w) > 0:
+            own = reader.doc_frequency("spelling", w)
+            if own > rare:
                 continue
             maxdist = 1 if len(w) <= 6 else 2
             best = None
             for cand in reader.terms_within("spelling", w, maxdist):
-                if cand == w:
+                freq = reader.doc_frequency("spelling", cand)
+                if cand == w or freq < max(1, 5 * own):
                     continue
-                key = (_edit_distance(w, cand), -reader.doc_frequency("spelling", cand))
+                key = (_edit_distance(w, cand), -freq)
                 if best is None or key < best[0]:
                     best = (key, cand)
             if best is not None:
                 out[word] = best[1]
         return out
+
+
+NEAR_DUPLICATE = 0.5  # word-set overlap (Jaccard) above which two passages say nearly the same
+CLOSE_SCORE = 0.75  # ... and a score at least this share of the better one's
+
+
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"\w{3,}", text.lower()))
+
+
+def newer_first(hits: list) -> list:
+    """Where two passages say nearly the same and score alike, the one from
+    the newer document goes first (the 2020 rule over the 2018 one)."""
+    out: list = []
+    words: list[frozenset[str]] = []
+    for hit in hits:
+        mine = _words_of(hit["body"])
+        date = hit.get("date") or ""
+        place = len(out)
+        for i, (other, other_words) in enumerate(zip(out, words)):
+            overlap = len(mine & other_words) / (len(mine | other_words) or 1)
+            if (overlap >= NEAR_DUPLICATE and date > (other.get("date") or "")
+                    and _relevance(hit.score) >= CLOSE_SCORE * _relevance(other.score)):
+                place = i
+                break
+        out.insert(place, hit)
+        words.insert(place, mine)
+    return out
 
 
 def _relevance(score) -> float:
@@ -702,8 +822,9 @@ def _edit_distance(a: str, b: str) -> int:
 class IndexWriter:
     """Adds and removes whole documents; nothing is visible until :meth:`commit`."""
 
-    def __init__(self, writer):
+    def __init__(self, writer, profile: str = "dutch"):
         self._w = writer
+        self.profile = profile
 
     def delete_document(self, doc_id: str) -> None:
         self._w.delete_by_term("doc_id", doc_id)
@@ -725,13 +846,18 @@ class IndexWriter:
         )
         for p in passages:
             heading = p.heading or ""
+            text = " ".join((record.title, heading, p.text))
+            extra = {"question": p.heading_path[-1]} if p.is_question and p.heading_path else {}
+            if self.profile != "plain":
+                extra["parts"] = text
             self._w.add_document(
                 id=p.id,
                 kind=PASSAGE,
                 title=record.title,
                 heading=heading,
                 body=p.text,
-                spelling=" ".join((record.title, heading, p.text)),
+                spelling=text,
+                **extra,
                 page=p.page,
                 number=p.number,
                 is_question=p.is_question,

@@ -1,5 +1,6 @@
-"""The quality harness: the figures must stay above these floors and above the
-plain baseline on every kind of query (measured: see README, `make eval`)."""
+"""The quality harness: figures that must not slide back (measured figures:
+README, `make eval`). The demo corpus is indexed with ../shared/realdocs when
+that folder is there; the assertions hold either way."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from tests.eval.harness import KINDS, load_queries, run
 
-FLOOR = {"success@5": 0.95, "mrr@10": 0.80}
+FLOOR = {"success@5": 0.90, "mrr@10": 0.80}
 
 
 @pytest.fixture(scope="module")
@@ -17,20 +18,29 @@ def results():
 
 def test_there_are_enough_queries_of_every_kind():
     queries = load_queries()
-    assert len(queries) >= 30
+    assert len(queries) >= 80
     assert {q.kind for q in queries} == set(KINDS)
+    assert len({q.id for q in queries}) == len(queries)
 
 
-def test_foundation_stays_above_its_floor(results):
-    overall = results["foundation"]["table"]["overall"]
+def test_the_product_stays_above_its_floor(results):
+    overall = results["product"]["table"]["overall"]
     for metric, floor in FLOOR.items():
         assert overall[metric] >= floor, (metric, overall)
 
 
-def test_foundation_beats_the_baseline_on_every_kind(results):
+def test_no_kind_got_worse_and_the_whole_got_better(results):
     for kind in KINDS:
         base = results["baseline"]["table"][kind]
         found = results["foundation"]["table"][kind]
-        assert found["success@5"] >= base["success@5"], kind
-        assert found["mrr@10"] >= base["mrr@10"], kind
-    assert results["foundation"]["table"]["overall"]["mrr@10"] > results["baseline"]["table"]["overall"]["mrr@10"]
+        prod = results["product"]["table"][kind]
+        for metric in ("success@5", "mrr@10"):
+            assert found[metric] >= base[metric], (kind, metric)
+            assert prod[metric] >= found[metric] - 1e-9, (kind, metric, found, prod)
+    for metric in ("success@5", "mrr@10"):
+        assert results["product"]["table"]["overall"][metric] > results["foundation"]["table"]["overall"][metric]
+
+
+def test_the_new_features_lift_their_own_kinds(results):
+    for kind in ("compound", "abbreviation", "typo"):
+        assert results["product"]["table"][kind]["mrr@10"] > results["foundation"]["table"][kind]["mrr@10"] + 0.1, kind

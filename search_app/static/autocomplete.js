@@ -24,7 +24,7 @@
           (data.suggestions || []).forEach(function (s) {
             var option = document.createElement("option");
             option.value = s.text;
-            option.label = s.kind === "titel" ? "titel" : "zoekterm";
+            option.label = s.kind;  // "titel", "kop" or "zoekterm"
             list.appendChild(option);
           });
         })

@@ -1,0 +1,131 @@
+"""Dutch compounds into their parts: ``samenwerkingsverband`` -> ``samenwerking``
++ ``verband``; ``leerlingvolgsysteem`` -> ``leerling`` + ``volg`` + ``systeem``.
+
+The dictionary is the Dutch frequency list that ships inside the ``wordfreq``
+package (about 310,000 words), plus a short list of the domain's own words
+(``indexer/data/domain-words-nl.txt``). A split is the one with the fewest
+parts (then the most common ones) such that:
+
+- every part is a known word of at least ``MIN_PART`` letters, common enough
+  (Zipf frequency >= ``MIN_ZIPF``) or a domain word;
+- parts may be joined by a linking ``s`` or ``en`` (``samenwerking-s-verband``,
+  ``boek-en-kast``);
+- the first part is not a bare prefix or particle (``ver``, ``be``, ``onder``,
+  ``samen``: *onderwijs* is not *onder* + *wijs*);
+- the last part is not an inflection (*kinderen* is not *kind* + *eren*).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from indexer.dutch_analysis import fold_accents, load_word_list
+
+MIN_WORD = 8  # shorter words are not split
+MIN_PART = 4
+MIN_ZIPF = 2.5
+LINKS = ("s", "en")
+
+# A first part that is only a prefix or a separable particle makes nonsense:
+# onder|wijs, ver|beteren, samen|werking, be|stuur.
+NOT_FIRST = frozenset(
+    "aan af al be bij door er ge her in mee mis na om on onder ont op over te tegen terug toe "
+    "uit ver voor weg samen achter boven binnen buiten neer rond vol".split()
+)
+# A last part that is an inflection or derivational ending, not a word of its own here.
+NOT_LAST = frozenset(
+    "en eren er ers ere es e s st ste t te ten de den je jes tje tjes pje pjes etje ing ingen "
+    "heid heden lijk lijke lijkheid baar bare loos loze achtig ig ige isch ische atie aties der "
+    "ering eringen ling lingen".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, float]:
+    """Dutch word -> Zipf frequency (log10 of occurrences per billion words)."""
+    from wordfreq import get_frequency_dict
+
+    zipf = {}
+    for word, freq in get_frequency_dict("nl", wordlist="large").items():
+        if word.isalpha():
+            zipf[fold_accents(word)] = max(zipf.get(fold_accents(word), 0.0), math.log10(freq * 1e9))
+    return zipf
+
+
+@lru_cache(maxsize=1)
+def domain_words() -> frozenset[str]:
+    return load_word_list("domain-words-nl.txt")
+
+
+def zipf(word: str) -> float:
+    if word in domain_words():
+        return max(_frequencies().get(word, 0.0), MIN_ZIPF)
+    return _frequencies().get(word, 0.0)
+
+
+def _is_part(word: str) -> bool:
+    return len(word) >= MIN_PART and zipf(word) >= MIN_ZIPF
+
+
+INFLECTIONS = ("en", "s", "e", "eren", "ste", "st", "er", "ere", "es")
+
+
+@lru_cache(maxsize=200_000)
+def _segments(word: str) -> tuple[tuple[int, int], ...]:
+    """Spans (start, end) of the parts of a compound, or ``()``."""
+    if len(word) < MIN_WORD or not word.isalpha():
+        return ()
+    # an inflected simple word is not a compound: leerling-en, belangrijk-ste
+    for ending in INFLECTIONS:
+        base = word[: -len(ending)]
+        if word.endswith(ending) and zipf(base) >= 3.5 and not _segments(base):
+            return ()
+    n = len(word)
+    # best[i]: ((number of parts, -sum of Zipf), spans) for word[:i]
+    best: list[tuple[tuple[int, float], tuple[tuple[int, int], ...]] | None] = [None] * (n + 1)
+    best[0] = ((0, 0.0), ())
+    for end in range(MIN_PART, n + 1):
+        for start in range(0, end - MIN_PART + 1):
+            part = word[start:end]
+            if (start == 0 and end == n) or not _is_part(part):  # the word itself is no split
+                continue
+            # the part may follow the previous part directly or after a linking s / en
+            for link in ("",) + LINKS:
+                before = start - len(link)
+                if before < 0 or word[before:start] != link or best[before] is None:
+                    continue
+                if before == 0 and link:
+                    continue  # a word cannot start with a linking element
+                (count, neg_zipf), spans = best[before]
+                if count == 0 and part in NOT_FIRST:
+                    continue
+                key = (count + 1, neg_zipf - zipf(part))
+                if best[end] is None or key < best[end][0]:
+                    best[end] = (key, spans + ((start, end),))
+    if best[n] is None:
+        return ()
+    spans = best[n][1]
+    last = word[spans[-1][0]:]
+    if len(spans) < 2 or last in NOT_LAST or last.startswith("rijk"):
+        return ()
+    return spans
+
+
+def split_compound(word: str) -> tuple[str, ...]:
+    """The parts of a (lower-case, accent-folded) compound, or ``()`` when it
+    is not one. Linking letters are left out of the parts."""
+    return tuple(word[a:b] for a, b in _segments(word))
+
+
+def compound_terms(word: str) -> list[str]:
+    """What a compound adds to the index beside itself: its parts and each run
+    of neighbouring parts as printed (``leerling volg systeem`` also gives
+    ``leerlingvolg`` and ``volgsysteem``), so that a search for a part or a
+    shorter compound finds the longer one."""
+    spans = _segments(word)
+    out = [word[a:b] for a, b in spans]
+    for size in range(2, len(spans)):
+        for i in range(len(spans) - size + 1):
+            out.append(word[spans[i][0] : spans[i + size - 1][1]])
+    return out
