@@ -156,9 +156,10 @@ PRODUCT = RankingConfig("product", compound_boost=0.3, synonym_boost=0.8, typo_b
 class _WordCoordMatcher(WrappingMatcher):
     """Scales a score by the share of query *words* matched (not field terms):
     a passage with all the words of a question ranks above one that repeats a
-    single word many times."""
+    single word many times. A word matched only through a weaker option (a
+    part of a compound in the text) counts for that option's weight."""
 
-    def __init__(self, child, word_of: dict[tuple[str, bytes], int], nwords: int, strength: float):
+    def __init__(self, child, word_of: dict[tuple[str, bytes], tuple[int, float]], nwords: int, strength: float):
         super().__init__(child)
         self._word_of = word_of
         self._nwords = nwords
@@ -168,9 +169,13 @@ class _WordCoordMatcher(WrappingMatcher):
         return self.__class__(newchild, self._word_of, self._nwords, self._strength)
 
     def score(self):
-        words = {self._word_of.get(term) for term in self.child.matching_terms(self.child.id())}
-        words.discard(None)
-        share = len(words) / self._nwords if self._nwords else 1.0
+        credit: dict[int, float] = {}
+        for term in self.child.matching_terms(self.child.id()):
+            found = self._word_of.get(term)
+            if found is not None:
+                word, weight = found
+                credit[word] = max(credit.get(word, 0.0), weight)
+        share = sum(credit.values()) / self._nwords if self._nwords else 1.0
         return self.child.score() * ((1 - self._strength) + self._strength * share * share)
 
     def supports_block_quality(self):
@@ -178,9 +183,10 @@ class _WordCoordMatcher(WrappingMatcher):
 
 
 class WordCoordinatedOr(wq.Or):
-    """An ``Or`` of per-word groups whose matcher applies :class:`_WordCoordMatcher`."""
+    """An ``Or`` of per-word groups whose matcher applies :class:`_WordCoordMatcher`.
+    ``word_terms[i]`` holds the (field, term, weight) that count for word i."""
 
-    def __init__(self, groups, word_terms: list[list[tuple[str, str]]], strength: float, boost=1.0):
+    def __init__(self, groups, word_terms: list[list[tuple[str, str, float]]], strength: float, boost=1.0):
         super().__init__(groups, boost=boost)
         self.word_terms = word_terms
         self.strength = strength
@@ -189,10 +195,12 @@ class WordCoordinatedOr(wq.Or):
         m = DefaultOr(subs, boost=self.boost).matcher(searcher, context)
         if self.strength <= 0 or len(self.word_terms) < 2:
             return m
-        word_of = {}
+        word_of: dict[tuple[str, bytes], tuple[int, float]] = {}
         for i, terms in enumerate(self.word_terms):
-            for fieldname, text in terms:
-                word_of[(fieldname, searcher.schema[fieldname].to_bytes(text))] = i
+            for fieldname, text, weight in terms:
+                key = (fieldname, searcher.schema[fieldname].to_bytes(text))
+                if key not in word_of or word_of[key][1] < weight:
+                    word_of[key] = (i, weight)
         return _WordCoordMatcher(m, word_of, len(self.word_terms), self.strength)
 
     def matcher(self, searcher, context=None):
@@ -463,7 +471,7 @@ class SearchIndex:
                 synonyms[start] = variants  # a multi-word variant counts with its first word
         fuzzy = self.typo_alternatives(plan.words) if config.typo_boost else {}
         groups: list[wq.Query] = []
-        word_terms: list[list[tuple[str, str]]] = []
+        word_terms: list[list[tuple[str, str, float]]] = []
         seen: set[str] = set()
         for i, word in enumerate(plan.words):
             terms = [(t, part) for t, part in self.analyse_query_word(word) if t not in seen]
@@ -472,15 +480,19 @@ class SearchIndex:
                 continue
             seen.update(t for t, _ in terms)
             options: list[wq.Query] = []  # the word, its compound parts, synonyms, near spellings
-            keys: list[tuple[str, str]] = []
+            keys: list[tuple[str, str, float]] = []
             if terms:
                 exact = []
                 for t, part in terms:
                     exact += self._term_clauses(t, config.part_boost if part else 1.0, config)
-                    keys += [(f, t) for f in self._fields_of(config)]
+                    keys += [(f, t, 1.0) for f in self._text_fields(config)]
                 options.append(wq.Or(exact))
-                if config.compound_boost:
-                    options.append(wq.Or([wq.Term("parts", t, boost=config.compound_boost) for t, _ in terms]))
+                # a word in most passages ("onderwijs") gains nothing from the
+                # compounds it is part of, only noise; rarer words do
+                rare = [t for t, _ in terms if self._share_of_passages(t) < COMMON_WORD_SHARE]
+                if config.compound_boost and rare:
+                    options.append(wq.Or([wq.Term("parts", t, boost=config.compound_boost) for t in rare]))
+                    keys += [("parts", t, COMPOUND_CREDIT) for t in rare]
             for alt in alternatives:
                 boost = config.typo_boost if alt in fuzzy.get(word, []) else config.synonym_boost
                 alt_query, alt_keys = self._alternative(alt, boost, config)
@@ -523,10 +535,13 @@ class SearchIndex:
             q = AndNot(q, wq.Or(excluded))
         return q
 
+    def _share_of_passages(self, term: str) -> float:
+        s = self.searcher()
+        return s.doc_frequency("body", term) / max(1, s.doc_count())
+
     @staticmethod
-    def _fields_of(config: RankingConfig) -> list[str]:
-        extra = [f for f, on in (("parts", config.compound_boost), ("question", config.question_boost)) if on]
-        return list(config.field_boosts) + extra
+    def _text_fields(config: RankingConfig) -> list[str]:
+        return list(config.field_boosts) + (["question"] if config.question_boost else [])
 
     @staticmethod
     def _term_clauses(term: str, weight: float, config: RankingConfig) -> list[wq.Query]:
@@ -545,10 +560,10 @@ class SearchIndex:
             return None, []
         if len(tokens) == 1:
             t = tokens[0].text
-            return wq.Or(self._term_clauses(t, boost, config)), [(f, t) for f in self._fields_of(config)]
+            return wq.Or(self._term_clauses(t, boost, config)), [(f, t, 1.0) for f in self._text_fields(config)]
         fields = {f: b * boost for f, b in config.field_boosts.items()}
         phrase = self._phrase_query([text], fields)
-        return phrase, [(f, t.text) for t in tokens for f in fields]
+        return phrase, [(f, t.text, 1.0) for t in tokens for f in fields]
 
     def typo_alternatives(self, words: list[str]) -> dict[str, list[str]]:
         """For query words the index does not know, or knows from at most one
@@ -773,6 +788,8 @@ class SearchIndex:
         return out
 
 
+COMMON_WORD_SHARE = 0.05  # a word in more passages than this gets no compound-part option
+COMPOUND_CREDIT = 1.0  # a word found only as part of a compound counts fully for coordination
 NEAR_DUPLICATE = 0.5  # word-set overlap (Jaccard) above which two passages say nearly the same
 CLOSE_SCORE = 0.75  # ... and a score at least this share of the better one's
 
