@@ -6,6 +6,7 @@ report go to ``<index>/status.json``, which every worker can read.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,9 +42,22 @@ def start(index_dir: str, source_dir: str, *, full: bool = False) -> bool:
     return True
 
 
+def _alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError, TypeError):
+        return False
+    except PermissionError:
+        return True
+    try:  # a run started by this worker and ended without a word stays a zombie until reaped
+        return Path(f"/proc/{int(pid)}/stat").read_text().split(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
 def current_status(index_dir: str) -> dict | None:
     status = read_status(status_path(index_dir))
-    if status and status.get("state") == "bezig" and not is_busy(index_dir):
-        # the process holding the run is gone without a last word (killed)
+    if status and status.get("state") == "bezig" and not _alive(status.get("pid")):
+        # the process that wrote "bezig" is gone without a last word (killed)
         status["state"] = "afgebroken"
     return status
