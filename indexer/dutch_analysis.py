@@ -61,6 +61,10 @@ class Tokenizer(Step):
 
 
 class Filter(Step):
+    # True when the filter looks at one token at a time (its output for a word
+    # depends on that word only): a chain of such filters caches per word.
+    per_word = False
+
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # pragma: no cover
         raise NotImplementedError
 
@@ -68,22 +72,91 @@ class Filter(Step):
 class Chain(Step):
     """A tokenizer followed by filters; calling it analyses a text."""
 
+    CACHE_SIZE = 500_000
+
     def __init__(self, steps: list[Step]):
         if not steps or not isinstance(steps[0], Tokenizer):
             raise TypeError("a chain starts with a tokenizer")
         if not all(isinstance(s, Filter) for s in steps[1:]):
             raise TypeError("only filters can follow the tokenizer")
         self.steps = steps
+        # Every filter works word by word: analyse each distinct word once and
+        # replay it (the analysis of running text repeats words all the time).
+        self._per_word = all(s.per_word for s in steps[1:])
+        self._hyphen_parts = any(isinstance(s, HyphenPartsFilter) for s in steps[1:])
+        self._cache: dict[tuple[str, str, int], tuple[tuple, int]] = {}
 
     def __or__(self, other: Step) -> "Chain":
         extra = other.steps if isinstance(other, Chain) else [other]
         return Chain(self.steps + extra)
 
     def __call__(self, text: str) -> Iterator[Token]:
+        if self._per_word:
+            return self._by_word(text)
+        return self._streamed(text)
+
+    def _streamed(self, text: str) -> Iterator[Token]:
         tokens: Iterable[Token] = self.steps[0](text)
         for step in self.steps[1:]:
             tokens = step(tokens)
         return iter(tokens)
+
+    def _expand(self, word: str, kind: str, length: int) -> tuple[tuple, int]:
+        """What the filters make of one word, with offsets relative to it, and
+        how many positions the word takes (a hyphenated word one per part)."""
+        tokens: Iterable[Token] = [Token(word, 0, 0, length, kind)]
+        for step in self.steps[1:]:
+            tokens = step(tokens)
+        out = tuple((t.text, t.pos, t.start, t.end, t.kind) for t in tokens)
+        width = 1
+        if self._hyphen_parts and kind == COMPOUND:
+            width = max(1, sum(1 for p in _HYPHEN_SPLIT_RE.split(word) if p))
+        return out, width
+
+    def tuples(self, text: str) -> Iterator[tuple[str, int, int, int]]:
+        """(term, position, start, end) for each token: the same analysis as
+        calling the chain, without a Token object per word (the indexer's
+        hot path)."""
+        if not (self._per_word and type(self.steps[0]) is WordTokenizer):
+            for t in self(text):
+                yield t.text, t.pos, t.start, t.end
+            return
+        cache = self._cache
+        expand = self._expand
+        shift = 0
+        for pos, m in enumerate(_TOKEN_RE.finditer(text)):
+            word = m.group()
+            start, end = m.span()
+            if word[-2:] in ("'s", "\u2019s") and len(word) > 2:
+                word = word[:-2]
+            kind = COMPOUND if ("-" in word or "\u2010" in word or "\u2011" in word) else WORD
+            key = (word, kind, end - start)
+            found = cache.get(key)
+            if found is None:
+                if len(cache) >= self.CACHE_SIZE:
+                    cache.clear()
+                found = cache[key] = expand(*key)
+            outs, width = found
+            p = pos + shift
+            for term, dpos, dstart, dend, _kind in outs:
+                yield term, p + dpos, start + dstart, start + dend
+            shift += width - 1
+
+    def _by_word(self, text: str) -> Iterator[Token]:
+        cache = self._cache
+        shift = 0
+        for tok in self.steps[0](text):
+            key = (tok.text, tok.kind, tok.end - tok.start)
+            found = cache.get(key)
+            if found is None:
+                if len(cache) >= self.CACHE_SIZE:
+                    cache.clear()
+                found = cache[key] = self._expand(*key)
+            outs, width = found
+            pos = tok.pos + shift
+            for word, dpos, dstart, dend, kind in outs:
+                yield Token(word, pos + dpos, tok.start + dstart, tok.start + dend, kind)
+            shift += width - 1
 
     def terms(self, text: str) -> list[str]:
         """The analysed terms of a text, in order (convenient in tests)."""
@@ -115,6 +188,8 @@ class HyphenPartsFilter(Filter):
     later tokens shift so that positions stay unique per part.
     """
 
+    per_word = True
+
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         shift = 0
         for tok in tokens:
@@ -135,6 +210,8 @@ class HyphenPartsFilter(Filter):
 
 
 class LowercaseFilter(Filter):
+    per_word = True
+
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for tok in tokens:
             tok.text = tok.text.lower()
@@ -150,6 +227,8 @@ def fold_accents(text: str) -> str:
 
 
 class AccentFoldFilter(Filter):
+    per_word = True
+
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for tok in tokens:
             tok.text = fold_accents(tok.text)
@@ -182,6 +261,8 @@ class StopWordFilter(Filter):
     The whole of a hyphenated word is never a stop word.
     """
 
+    per_word = True
+
     def __init__(self, words: Iterable[str] | None = None):
         self.words = frozenset(words) if words is not None else dutch_stop_words()
 
@@ -211,6 +292,8 @@ def stem_dutch(word: str) -> str:
 
 
 class DutchStemFilter(Filter):
+    per_word = True
+
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for tok in tokens:
             if not tok.text.isdigit():
@@ -225,6 +308,8 @@ class CompoundPartsFilter(Filter):
     Used for a field of its own, so that a match on a part can weigh less
     than a match on the whole word. ``split`` maps a lower-case, accent-folded
     word to its parts (see :mod:`indexer.compound_splitter`)."""
+
+    per_word = True
 
     def __init__(self, split: Callable[[str], list[str]] | None = None):
         if split is None:

@@ -214,7 +214,7 @@ def run_index(
                 todo.append(s)
         report.removed = sorted(p for p in old_states if p not in paths)
 
-        writer: IndexWriter = index.writer()
+        writer: IndexWriter = index.writer(documents=len(todo))
 
         def failed(path: str, reason: str) -> None:
             """Report a file; an earlier good version of it stays searchable."""

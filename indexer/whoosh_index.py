@@ -72,22 +72,25 @@ class ChainAnalyzer(WhooshTokenizer):
                  removestops=True, start_pos=0, start_char=0, tokenize=True,
                  mode="", **kwargs):
         t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for tok in self._chain(value):
-            t.text = tok.text
-            t.boost = 1.0
-            t.stopped = False
+        t.boost = 1.0
+        t.stopped = False
+        for text, pos, start, end in self._chain.tuples(value):
+            t.text = text
             if keeporiginal:
-                t.original = value[tok.start:tok.end]
+                t.original = value[start:end]
             if positions:
-                t.pos = start_pos + tok.pos
+                t.pos = start_pos + pos
             if chars:
-                t.startchar = start_char + tok.start
-                t.endchar = start_char + tok.end
+                t.startchar = start_char + start
+                t.endchar = start_char + end
             yield t
 
 
+WRITER_PROCESSES = 2  # the machine has two cores
+PARALLEL_FROM = 200  # documents in one run before the writer goes multi-process
+
 # Bump when the schema changes: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FACETS = ("type", "sectors", "year")
 SORTS = ("relevance", "date")
 
@@ -387,8 +390,14 @@ class SearchIndex:
 
     # -- writing --------------------------------------------------------------------
 
-    def writer(self) -> "IndexWriter":
-        return IndexWriter(self._ix.writer(limitmb=128), self.profile)
+    def writer(self, documents: int = 0) -> "IndexWriter":
+        """A writer; for a large batch (``documents`` to add) two processes
+        analyse and each writes a segment of its own. Leaving those unmerged
+        saves the merge, which runs on one core (see bench/RESULTS.md); a
+        small batch stays in this process, where it is quicker to start."""
+        if documents >= PARALLEL_FROM:
+            return IndexWriter(self._ix.writer(limitmb=1024, procs=WRITER_PROCESSES, multisegment=True), self.profile)
+        return IndexWriter(self._ix.writer(limitmb=1024), self.profile)
 
     # -- documents ---------------------------------------------------------------
 
@@ -566,8 +575,8 @@ class SearchIndex:
         return phrase, [(f, t.text, 1.0) for t in tokens for f in fields]
 
     def typo_alternatives(self, words: list[str]) -> dict[str, list[str]]:
-        """For query words the index does not know, or knows from at most one
-        passage, up to two close words it knows well (see :meth:`corrections`)."""
+        """For query words the index does not know, or knows from one document
+        only, the closest word it knows well (see :meth:`corrections`)."""
         return {w: [c] for w, c in self.corrections(words, rare=1).items()}
 
     def _phrase_query(self, words: list[str], fields: dict[str, float]) -> wq.Query | None:
@@ -761,7 +770,7 @@ class SearchIndex:
     # -- spelling ------------------------------------------------------------------
 
     def corrections(self, words: Iterable[str], rare: int = 0) -> dict[str, str]:
-        """For words the index knows from at most ``rare`` passages, the
+        """For words the index knows from at most ``rare`` documents, the
         closest word it knows (edit distance 1 for words up to 6 letters,
         else 2) from at least five times as many; nearest, then most frequent."""
         reader = self.searcher().reader()
@@ -858,22 +867,25 @@ class IndexWriter:
         year = record.year
         if year is not None:
             common["year"] = year
+        # the vocabulary for spelling suggestions is counted per document: once
+        # per document is enough and halves what the index holds of it
+        vocabulary = " ".join(dict.fromkeys(
+            " ".join([record.title] + [p.heading or "" for p in passages] + [p.text for p in passages]).split()))
         self._w.add_document(
-            id=f"doc:{record.doc_id}", kind=DOCUMENT, state=record.state, record=asdict(record), **common
+            id=f"doc:{record.doc_id}", kind=DOCUMENT, state=record.state, record=asdict(record),
+            spelling=vocabulary, **common
         )
         for p in passages:
             heading = p.heading or ""
-            text = " ".join((record.title, heading, p.text))
             extra = {"question": p.heading_path[-1]} if p.is_question and p.heading_path else {}
             if self.profile != "plain":
-                extra["parts"] = text
+                extra["parts"] = " ".join((record.title, heading, p.text))
             self._w.add_document(
                 id=p.id,
                 kind=PASSAGE,
                 title=record.title,
                 heading=heading,
                 body=p.text,
-                spelling=text,
                 **extra,
                 page=p.page,
                 number=p.number,

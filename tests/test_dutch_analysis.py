@@ -79,3 +79,16 @@ def test_query_analysis_drops_question_words_but_index_analysis_keeps_content():
 
 def test_plain_analyzer_only_lowercases():
     assert plain_analyzer().terms("Geïntegreerde Scholen") == ["geïntegreerde", "scholen"]
+
+
+def test_the_per_word_cache_gives_exactly_what_the_stream_gives():
+    from tests.conftest import CORPUS
+    from indexer.dutch_analysis import compound_parts_analyzer, surface_analyzer
+
+    text = (CORPUS / "webpaginas" / "ondersteuningsprogramma-integratie-regulier-speciaal.html").read_text(encoding="utf-8")
+    text += " so-sbo-bao thema's 2020-2021 1.250 - vo-school co-teaching"
+    for chain in (index_analyzer(), query_analyzer(), surface_analyzer(), compound_parts_analyzer(), plain_analyzer()):
+        fast = [(t.text, t.pos, t.start, t.end, t.kind) for t in chain(text)]
+        slow = [(t.text, t.pos, t.start, t.end, t.kind) for t in chain._streamed(text)]
+        assert fast == slow
+        assert list(chain.tuples(text)) == [f[:4] for f in slow]
