@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 
 from indexer.documents import DocumentRecord, Passage, SearchResponse
@@ -18,6 +20,7 @@ from indexer.query_parser import parse_query
 from indexer.whoosh_index import PRODUCT, SCHEMA_VERSION, SORTS, RankingConfig, SearchIndex
 
 MAX_K = 100
+CACHE_SIZE = 256
 MODES = ("documents", "passages")
 
 
@@ -32,6 +35,9 @@ class SearchService:
         self._generation: Path | None = None
         self._source_dir: str | None = None
         self._lock = threading.Lock()
+        # recent responses; the key holds the generation and its version, so a
+        # changed index never answers from here
+        self._cache: OrderedDict[tuple, SearchResponse] = OrderedDict()
 
     # -- the live index -------------------------------------------------------------
 
@@ -42,6 +48,7 @@ class SearchService:
                 f"Er is nog geen index in {self.store.root}. Maak die met: expertisebank index"
             )
         if generation != self._generation:
+            self._cache.clear()
             manifest = self.store.read_manifest(generation)
             if manifest.get("schema_version") != SCHEMA_VERSION:
                 raise IndexMissingError(
@@ -99,6 +106,13 @@ class SearchService:
                                   facets={} if facets else None)
         with self._lock:
             index = self._live_index()
+            index.searcher()  # notices a commit to this generation (and bumps its version)
+            key = (self._generation, index.version, text, k, page, mode, _frozen(filters), repr(config), sort,
+                   facets, per_document)
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return replace(cached, took_ms=_ms(started))
             result = index.search(plan, mode=mode, limit=k, offset=(page - 1) * k, filters=filters, config=config,
                                   sort=sort, facets=facets, per_document=per_document)
             # "Bedoelde u": whenever a word is unknown, even if near words found results
@@ -108,8 +122,13 @@ class SearchService:
             message = "Uw zoekvraag bestaat alleen uit veelvoorkomende woorden. Probeer specifiekere woorden."
         elif plan.truncated:
             message = "Uw zoekvraag was erg lang; alleen het begin is gebruikt."
-        return SearchResponse(plan.text, result.total, _ms(started), result.hits, suggestion,
-                              facets=result.facets, message=message)
+        response = SearchResponse(plan.text, result.total, _ms(started), result.hits, suggestion,
+                                  facets=result.facets, message=message)
+        with self._lock:
+            self._cache[key] = response
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return response
 
     def ask(self, question: str, *, k: int = 5, filters: dict[str, list] | None = None) -> SearchResponse:
         """The passages that best answer a question."""
@@ -147,6 +166,10 @@ class SearchService:
         stats["generation"] = self._generation.name if self._generation else None
         stats["index"] = str(self.store.root)
         return stats
+
+
+def _frozen(filters: dict[str, list] | None) -> tuple:
+    return tuple(sorted((k, tuple(sorted(map(str, v)))) for k, v in (filters or {}).items() if v))
 
 
 def _ms(started: float) -> float:

@@ -20,7 +20,7 @@ from html import escape
 from pathlib import Path
 from typing import Iterable
 
-from whoosh import highlight, index as whoosh_index, query as wq, scoring, sorting
+from whoosh import highlight, index as whoosh_index, query as wq, scoring, searching, sorting
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer as WhooshTokenizer
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -312,22 +312,32 @@ class EngineResult:
     searchable: bool = True  # False: every query word was a stop word
 
 
+def _facet_values(meta: tuple[str, list[str], int | None]) -> dict[str, list[str]]:
+    dtype, sectors, year = meta
+    return {"type": [dtype], "sectors": list(sectors), "year": [str(year)] if year else []}
+
+
+def passes_filters(meta: tuple[str, list[str], int | None], filters: dict[str, list], skip: str | None = None) -> bool:
+    """Whether a document's (type, sectors, year) pass the filters: any value
+    within a facet, every facet (but ``skip``)."""
+    values = _facet_values(meta)
+    return all(bool(set(values[f]) & {str(v) for v in vs}) for f, vs in filters.items() if vs and f != skip)
+
+
 def facet_counts(weights: dict[str, int], meta: dict[str, tuple[str, list[str], int | None]],
                  filters: dict[str, list] | None) -> dict[str, dict[str, int]]:
     """Counts per type, sector and year over the documents that match the
     words (``weights``: doc_id -> what it counts for: 1 for a document, or
     its number of matching passages). Each facet counts under the *other*
     facets' filters, so that choosing a type still shows what the others hold."""
-    filters = {k: [str(v) for v in vs] for k, vs in (filters or {}).items() if vs}
+    filters = filters or {}
     counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
     for doc_id, weight in weights.items():
         if doc_id not in meta:
             continue
-        dtype, sectors, year = meta[doc_id]
-        values = {"type": [dtype], "sectors": sectors, "year": [str(year)] if year else []}
-        passes = {f: f not in filters or bool(set(values[f]) & set(filters[f])) for f in FACETS}
+        values = _facet_values(meta[doc_id])
         for facet in FACETS:
-            if all(passes[o] for o in FACETS if o != facet):
+            if passes_filters(meta[doc_id], filters, skip=facet):
                 for v in values[facet]:
                     counts[facet][v] = counts[facet].get(v, 0) + weight
     counts["year"] = dict(sorted(counts["year"].items(), reverse=True))
@@ -346,6 +356,7 @@ class SearchIndex:
         self._query_chain = _QUERY_CHAINS[self.profile]()
         self._searcher = None
         self._doc_meta: dict[str, tuple[str, list[str], int | None]] | None = None
+        self.version = 0  # goes up whenever the index changed under this object
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -371,6 +382,7 @@ class SearchIndex:
             self._searcher.close()
             self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
             self._doc_meta = None
+            self.version += 1
         return self._searcher
 
     def document_meta(self) -> dict[str, tuple[str, list[str], int | None]]:
@@ -591,20 +603,6 @@ class SearchIndex:
         texts = [t.text for t in tokens]
         return wq.Or([wq.Phrase(f, texts, slop=slop, boost=b) for f, b in fields.items()])
 
-    @staticmethod
-    def _filter(filters: dict[str, list] | None) -> wq.Query | None:
-        if not filters:
-            return None
-        parts = []
-        for name, values in filters.items():
-            if not values:
-                continue
-            if name == "year":
-                parts.append(wq.Or([wq.Term("year", int(v)) for v in values]))
-            else:
-                parts.append(wq.Or([wq.Term(name, str(v)) for v in values]))
-        return wq.And(parts) if parts else None
-
     def search(
         self,
         plan: QueryPlan,
@@ -631,38 +629,46 @@ class SearchIndex:
         if self._weighting_key(config) != self._weighting_key(FOUNDATION):
             searcher = self._ix.searcher(weighting=self._weighting(config))
         try:
-            restriction = self._filter(filters)
-            filtered = q
-            if restriction is not None:
-                # Filters go into the query, scoring nothing: Whoosh's filter=
-                # argument bypasses collapsing (its FilterCollector feeds the
-                # collapse collector's child directly), giving one document twice.
-                filtered = wq.And([q, wq.ConstantScoreQuery(restriction, 0.0)])
+            # One search, without the filters: its groups give the facet
+            # counts, and the filters are applied to its ranking here (by the
+            # doc_id column and the cached document metadata), not by a
+            # second search. Whoosh's own filter= would also break collapsing.
+            filters = {k: v for k, v in (filters or {}).items() if v}
             per_doc = max(1, per_document) if mode == "documents" else 1
-            kwargs = dict(limit=(offset + limit) * per_doc, terms=True, groupedby="doc_id")
+            wanted = (offset + limit) * per_doc
+            kwargs = dict(limit=None if filters else wanted, terms=True, groupedby="doc_id")
             if mode == "documents":
                 kwargs.update(collapse="doc_id", collapse_limit=per_doc)
             if sort == "date":
                 kwargs["sortedby"] = [sorting.FieldFacet("date_sort", reverse=True), sorting.ScoreFacet()]
-            results = searcher.search(filtered, **kwargs)
+            results = searcher.search(q, **kwargs)
             results.highlighter = highlight.Highlighter(
                 # char offsets stored with the body (chars=True) + terms=True: no re-analysis
-            fragmenter=_SnippetFragmenter(maxchars=240, surround=70, autotrim=True),
+                fragmenter=_SnippetFragmenter(maxchars=240, surround=70, autotrim=True),
                 formatter=MarkFormatter(),
             )
             groups = results.groups("doc_id")
-            total = len(groups) if mode == "documents" else len(results)
-            ranked = list(results)
+            meta = self.document_meta()
+            if filters:
+                allowed = {d for d in groups if d in meta and passes_filters(meta[d], filters)}
+                doc_ids = searcher.reader().column_reader("doc_id")
+                top = [(score, n) for score, n in results.top_n if doc_ids[n] in allowed]
+            else:
+                allowed = groups.keys()
+                top = results.top_n
+            if mode == "documents":
+                total = len(allowed)
+            else:
+                total = sum(len(groups[d]) for d in allowed)
+            ranked = [searching.Hit(results, n, i, score) for i, (score, n) in enumerate(top[:wanted])]
             if config.prefer_newer and sort == "relevance":
                 ranked = newer_first(ranked)
             hits = self._page_of_hits(ranked, mode, offset, limit, per_doc)
             counts = None
             if facets:
-                if restriction is not None:
-                    groups = searcher.search(q, limit=1, groupedby="doc_id").groups("doc_id")
                 # documents mode counts documents; passages mode counts passages
                 weights = {d: (1 if mode == "documents" else len(nums)) for d, nums in groups.items()}
-                counts = facet_counts(weights, self.document_meta(), filters)
+                counts = facet_counts(weights, meta, filters)
             return EngineResult(hits, total, counts)
         finally:
             if searcher is not self._searcher:

@@ -290,3 +290,17 @@ def test_a_full_rebuild_does_not_parse_unchanged_files_again(corpus, tmp_path, c
     count_extractions.clear()
     again = run_index(corpus, root, full=True)  # a broken file's reason is remembered too
     assert count_extractions == [] and "beschadigd" in dict(again.failed)["kapot.pdf"]
+
+
+def test_a_service_never_answers_from_its_cache_after_the_index_changed(corpus, tmp_path):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    svc = SearchService(root)
+    assert svc.search("zebrapadregeling").total == 0
+    assert svc.search("zebrapadregeling").total == 0  # served from the cache
+    news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
+    news.write_text(news.read_text(encoding="utf-8").replace("<p class=\"authors\">",
+                    "<p>Over de zebrapadregeling.</p><p class=\"authors\">"), encoding="utf-8")
+    run_index(corpus, root)  # commits into the same generation
+    assert svc.search("zebrapadregeling").total == 1
+    svc.close()
