@@ -181,8 +181,9 @@ class _WordCoordMatcher(WrappingMatcher):
         share = sum(credit.values()) / self._nwords if self._nwords else 1.0
         return self.child.score() * ((1 - self._strength) + self._strength * share * share)
 
-    def supports_block_quality(self):
-        return False
+    # The factor is at most 1, so the child's quality bounds this matcher's
+    # scores: Whoosh may skip blocks that cannot reach the top N (the
+    # WrappingMatcher defaults delegate quality and skipping to the child).
 
 
 class WordCoordinatedOr(wq.Or):
@@ -260,6 +261,10 @@ class _SnippetFragmenter(highlight.PinpointFragmenter):
             fragment.startchar = 0
         if end >= len(fragment.text):
             fragment.endchar = end
+
+    def fragment_tokens(self, text, tokens):
+        # the analyzer reuses one Token object, so keep copies of the matches
+        return self.fragment_matches(text, [t.copy() for t in tokens if t.matched])
 
     def fragment_matches(self, text, tokens):
         """As Whoosh's, but fragments that overlap are merged: two of them in
@@ -356,6 +361,7 @@ class SearchIndex:
         self._query_chain = _QUERY_CHAINS[self.profile]()
         self._searcher = None
         self._doc_meta: dict[str, tuple[str, list[str], int | None]] | None = None
+        self._docnum_doc: list[str] | None = None
         self.version = 0  # goes up whenever the index changed under this object
 
     # -- lifecycle ----------------------------------------------------------------
@@ -382,8 +388,37 @@ class SearchIndex:
             self._searcher.close()
             self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
             self._doc_meta = None
+            self._docnum_doc = None
             self.version += 1
         return self._searcher
+
+    def _doc_of_docnum(self) -> list[str]:
+        """Every Whoosh document number's doc_id (read once per searcher from
+        the doc_id column), to turn matched passages into documents fast."""
+        s = self.searcher()
+        if self._docnum_doc is None:
+            column = s.reader().column_reader("doc_id")
+            self._docnum_doc = [column[n] for n in range(s.doc_count_all())]
+        return self._docnum_doc
+
+    def _matching_docnums(self, searcher, q: wq.Query) -> set[int]:
+        """Every live document number ``q`` matches, unscored. For the usual
+        query (terms, no phrases, no exclusions) the postings of its terms are
+        read a block at a time, which is several times quicker than walking
+        Whoosh's matcher tree; anything else goes through Whoosh."""
+        if not _only_terms(q):
+            return set(searcher.docs_for_query(q))
+        matched: set[int] = set()
+        for subreader, offset in searcher.reader().leaf_readers():
+            for fieldname, text in q.iter_all_terms():
+                if (fieldname, text) not in subreader:
+                    continue
+                ids = _posting_ids(subreader.postings(fieldname, text))
+                matched.update(ids if not offset else (i + offset for i in ids))
+        reader = searcher.reader()
+        if reader.has_deletions():
+            matched = {n for n in matched if not reader.is_deleted(n)}
+        return matched
 
     def document_meta(self) -> dict[str, tuple[str, list[str], int | None]]:
         """``doc_id -> (type, sectors, year)``, for facet counts; rebuilt when the index changes."""
@@ -626,53 +661,79 @@ class SearchIndex:
         if q is None:
             return EngineResult([], 0, searchable=False)
         searcher = self.searcher()
-        if self._weighting_key(config) != self._weighting_key(FOUNDATION):
+        own_searcher = self._weighting_key(config) != self._weighting_key(FOUNDATION)
+        if own_searcher:
             searcher = self._ix.searcher(weighting=self._weighting(config))
         try:
-            # One search, without the filters: its groups give the facet
-            # counts, and the filters are applied to its ranking here (by the
-            # doc_id column and the cached document metadata), not by a
-            # second search. Whoosh's own filter= would also break collapsing.
             filters = {k: v for k, v in (filters or {}).items() if v}
+            meta = self.document_meta()
+            doc_of = self._doc_of_docnum() if not own_searcher else self._docnums_of(searcher)
+            # Who matches, unscored: the total and the facet counts. Scoring
+            # every match to count them was the slow part (and Whoosh's
+            # collapsing removes displaced documents from a list one by one).
+            per_doc_hits: dict[str, int] = {}
+            for n in self._matching_docnums(searcher, q):
+                d = doc_of[n]
+                per_doc_hits[d] = per_doc_hits.get(d, 0) + 1
+            allowed = [d for d in per_doc_hits if not filters or (d in meta and passes_filters(meta[d], filters))]
+            total = len(allowed) if mode == "documents" else sum(per_doc_hits[d] for d in allowed)
+            counts = None
+            if facets:
+                # documents mode counts documents; passages mode counts passages
+                weights = {d: (1 if mode == "documents" else c) for d, c in per_doc_hits.items()}
+                counts = facet_counts(weights, meta, filters)
+            # The ranking: the top passages only (Whoosh skips blocks that
+            # cannot make it), filtered in the query, grouped per document here.
+            ranked_q = q
+            if filters:
+                keep = {d for d in allowed}
+                ranked_q = wq.And([q, wq.ConstantScoreQuery(wq.Or([wq.Term("doc_id", d) for d in sorted(keep)]), 0.0)]) \
+                    if keep else wq.NullQuery
             per_doc = max(1, per_document) if mode == "documents" else 1
-            wanted = (offset + limit) * per_doc
-            kwargs = dict(limit=None if filters else wanted, terms=True, groupedby="doc_id")
-            if mode == "documents":
-                kwargs.update(collapse="doc_id", collapse_limit=per_doc)
+            need = offset + limit
+            hits = self._rank(searcher, ranked_q, mode, need, per_doc, sort, config, total)
+            if config.prefer_newer and sort == "relevance":
+                hits = newer_first(hits)
+            return EngineResult(self._page_of_hits(hits, mode, offset, limit, per_doc), total, counts)
+        finally:
+            if own_searcher:
+                searcher.close()
+
+    def _docnums_of(self, searcher) -> list[str]:
+        column = searcher.reader().column_reader("doc_id")
+        return [column[n] for n in range(searcher.doc_count_all())]
+
+    def _rank(self, searcher, q, mode: str, need: int, per_doc: int, sort: str, config, total: int) -> list:
+        """The best passages in order: enough for ``need`` documents (each
+        with up to ``per_doc`` passages) or ``need`` passages."""
+        if q is wq.NullQuery or total == 0:
+            return []
+        limit = need * per_doc * 3 + 20 if mode == "documents" else need
+        while True:
+            # terms=False: recording each scored passage's matching terms cost
+            # more than finding them again in the few passages shown (the
+            # cached analyzer re-reads a passage in well under a millisecond)
+            kwargs = dict(limit=limit, terms=False)
             if sort == "date":
                 kwargs["sortedby"] = [sorting.FieldFacet("date_sort", reverse=True), sorting.ScoreFacet()]
             results = searcher.search(q, **kwargs)
             results.highlighter = highlight.Highlighter(
-                # char offsets stored with the body (chars=True) + terms=True: no re-analysis
                 fragmenter=_SnippetFragmenter(maxchars=240, surround=70, autotrim=True),
                 formatter=MarkFormatter(),
             )
-            groups = results.groups("doc_id")
-            meta = self.document_meta()
-            if filters:
-                allowed = {d for d in groups if d in meta and passes_filters(meta[d], filters)}
-                doc_ids = searcher.reader().column_reader("doc_id")
-                top = [(score, n) for score, n in results.top_n if doc_ids[n] in allowed]
-            else:
-                allowed = groups.keys()
-                top = results.top_n
-            if mode == "documents":
-                total = len(allowed)
-            else:
-                total = sum(len(groups[d]) for d in allowed)
-            ranked = [searching.Hit(results, n, i, score) for i, (score, n) in enumerate(top[:wanted])]
-            if config.prefer_newer and sort == "relevance":
-                ranked = newer_first(ranked)
-            hits = self._page_of_hits(ranked, mode, offset, limit, per_doc)
-            counts = None
-            if facets:
-                # documents mode counts documents; passages mode counts passages
-                weights = {d: (1 if mode == "documents" else len(nums)) for d, nums in groups.items()}
-                counts = facet_counts(weights, meta, filters)
-            return EngineResult(hits, total, counts)
-        finally:
-            if searcher is not self._searcher:
-                searcher.close()
+            # from top_n directly: list(results) would ask len(), which counts every match
+            hits = [searching.Hit(results, n, i, score) for i, (score, n) in enumerate(results.top_n)]
+            if mode != "documents":
+                return hits
+            kept, per = [], {}
+            for hit in hits:
+                d = hit["doc_id"]
+                if per.get(d, 0) < per_doc:
+                    per[d] = per.get(d, 0) + 1
+                    kept.append(hit)
+            if len(per) >= need or len(hits) < limit:
+                return kept
+            limit *= 4
 
     def _page_of_hits(self, results: list, mode: str, offset: int, limit: int, per_doc: int) -> list[Hit]:
         if mode != "documents" or per_doc == 1:
@@ -830,6 +891,30 @@ def newer_first(hits: list) -> list:
                 break
         out.insert(place, hit)
         words.insert(place, mine)
+    return out
+
+
+def _only_terms(q) -> bool:
+    """True when ``q`` is built of Term, Or and the word coordination only
+    (no phrases, exclusions or constant-score parts)."""
+    if isinstance(q, wq.Term):
+        return True
+    if isinstance(q, (wq.Or, wq.DisjunctionMax)) and not isinstance(q, wq.And):
+        return all(_only_terms(sub) for sub in q.subqueries)
+    return False
+
+
+def _posting_ids(matcher) -> Iterable[int]:
+    """All document numbers of one term's postings, a block at a time (reads
+    the block's id array; falls back to Whoosh's walk for other matchers)."""
+    if not hasattr(matcher, "_read_ids") or not hasattr(matcher, "_next_block"):
+        return matcher.all_ids()
+    out: list[int] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        out.extend(matcher._ids)
+        matcher._next_block()
     return out
 
 
