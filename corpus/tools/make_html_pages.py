@@ -332,7 +332,6 @@ def practice_page(seeds: Path) -> tuple[str, str]:
             teaser.append(lines[j])
             j += 1
         text = " ".join(teaser)
-        text = text.replace("Expertisecentrum Eduwiek", "Expertisecentrum Eduwiek")
         if text.endswith("Lees meer"):
             text = text[: -len("Lees meer")].strip()
         cards.append(
