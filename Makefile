@@ -5,12 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 INDEX  ?= var/index
 SOURCE ?= corpus
 
-.PHONY: install index run serve test eval pdfs html-pages clean
+.PHONY: install install-bench index run serve test eval bench bench-quick loadtest pdfs html-pages clean
 
 install: $(STAMP)
 
@@ -34,6 +35,22 @@ test: install
 
 eval: install
 	$(BIN)/python -m tests.eval.run_eval
+
+# Benchmarks (bench/RESULTS.md); tantivy, psutil and locust come with the bench extra.
+install-bench: $(BENCH_STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: install-bench
+	$(BIN)/python -m bench.run_bench $(BENCH_ARGS)
+
+bench-quick: install-bench
+	$(BIN)/python -m bench.run_bench --quick
+
+loadtest: install-bench
+	$(BIN)/python -m bench.loadtest
 
 # Regenerate the demo corpus (its output is committed; `make run` never needs this).
 html-pages: install

@@ -14,14 +14,18 @@ engine means replacing this module. The index holds two kinds of records:
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import re
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from whoosh import highlight, index as whoosh_index, query as wq, scoring, searching, sorting
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.analysis import Token as WhooshToken
+from whoosh.codec import whoosh3
 from whoosh.analysis import Tokenizer as WhooshTokenizer
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.matching import AndNotMatcher, WrappingMatcher
@@ -30,6 +34,8 @@ from whoosh.query.compound import DefaultOr
 from indexer import dutch_analysis
 from indexer.documents import DocumentRecord, Hit, Passage
 from indexer.query_parser import QueryPlan
+from indexer.spelling_counts import SpellingCounts
+from indexer.spelling_lookup import SpellingVocabulary
 
 PASSAGE, DOCUMENT = "passage", "document"
 TEXT_FIELDS = ("title", "heading", "body")
@@ -86,11 +92,29 @@ class ChainAnalyzer(WhooshTokenizer):
             yield t
 
 
+def _cached_length_reader(self, fieldname, column):
+    """Whoosh's W3PerDocReader._cached_reader, remembering a missing column too.
+
+    Whoosh caches the length-column reader of a field but not its absence, so
+    for every posting of a field without lengths (ids, keywords) it asks the
+    file system again whether the column exists: 300,000 ``stat`` calls for
+    1,000 documents, about 5% of the indexing time. A segment's files do not
+    change once written, so the answer can be kept."""
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = reader
+        return reader
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_length_reader
+
 WRITER_PROCESSES = 2  # the machine has two cores
 PARALLEL_FROM = 200  # documents in one run before the writer goes multi-process
 
 # Bump when the schema changes: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 FACETS = ("type", "sectors", "year")
 SORTS = ("relevance", "date")
 
@@ -105,7 +129,6 @@ def build_schema(profile: str = "dutch") -> Schema:
         title=TEXT(analyzer=text, stored=True),
         heading=TEXT(analyzer=text, stored=True),
         body=TEXT(analyzer=text, stored=True, chars=True),
-        spelling=TEXT(analyzer=ChainAnalyzer("surface"), phrase=False),
         parts=TEXT(analyzer=ChainAnalyzer("parts"), phrase=False),  # parts of compounds in the text
         question=TEXT(analyzer=text),  # the question an FAQ passage answers
         type=ID(stored=True, sortable=True),
@@ -118,6 +141,7 @@ def build_schema(profile: str = "dutch") -> Schema:
         is_question=BOOLEAN(stored=True),
         state=ID(stored=True),
         record=STORED,
+        vocabulary=STORED,  # a document's distinct surface words (spelling_counts.py)
     )
 
 
@@ -233,6 +257,32 @@ class AndNot(wq.AndNot):
         scored = self.a.matcher(searcher, context)
         excluded = self.b.matcher(searcher, searcher.boolean_context())
         return _AndNotMatcher(scored, excluded)
+
+
+class DocumentsOf(wq.Query):
+    """Every record of the given documents, read from the doc_id column: one
+    list matcher, where an Or of a term per document made every excluded
+    document a matcher to skip through (documents mode, ``-woord``)."""
+
+    fieldname = None  # no terms of its own (highlighting asks)
+
+    def __init__(self, doc_ids):
+        self.doc_ids = frozenset(doc_ids)
+        self.boost = 1.0
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.doc_ids == self.doc_ids
+
+    def __hash__(self):
+        return hash(self.doc_ids)
+
+    def __repr__(self):
+        return f"DocumentsOf({len(self.doc_ids)} documents)"
+
+    def matcher(self, searcher, context=None):
+        column = searcher.reader().column_reader("doc_id")
+        ids = [n for n, doc_id in enumerate(column) if doc_id in self.doc_ids]
+        return ListMatcher(ids) if ids else NullMatcher()
 
 
 # Snippets ---------------------------------------------------------------------
@@ -351,6 +401,20 @@ def facet_counts(weights: dict[str, int], meta: dict[str, tuple[str, list[str], 
     return {"type": counts["type"], "sector": counts["sectors"], "year": counts["year"]}
 
 
+def _filter_query(filters: dict[str, list]) -> wq.Query:
+    """The filters as a query on the passages' own copies of their document's
+    type, sectors and year (the same values :func:`passes_filters` reads):
+    any value within a facet, every facet."""
+    parts: list[wq.Query] = []
+    for facet, values in filters.items():
+        if facet == "year":
+            subs = [wq.NumericRange("year", int(v), int(v)) for v in values]
+        else:
+            subs = [wq.Term(facet, str(v).lower() if facet == "sectors" else str(v)) for v in values]
+        parts.append(wq.Or(subs))
+    return wq.And(parts) if len(parts) > 1 else parts[0]
+
+
 class SearchIndex:
     """One Whoosh index directory (one generation of the index)."""
 
@@ -362,6 +426,10 @@ class SearchIndex:
         self._searcher = None
         self._doc_meta: dict[str, tuple[str, list[str], int | None]] | None = None
         self._docnum_doc: list[str] | None = None
+        self._spelling: SpellingVocabulary | None = None
+        self._counts: SpellingCounts | None = None
+        self._records: list[DocumentRecord] | None = None
+        self._sorted_words: list[str] | None = None
         self.version = 0  # goes up whenever the index changed under this object
 
     # -- lifecycle ----------------------------------------------------------------
@@ -389,6 +457,10 @@ class SearchIndex:
             self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
             self._doc_meta = None
             self._docnum_doc = None
+            self._spelling = None
+            self._counts = None
+            self._records = None
+            self._sorted_words = None
             self.version += 1
         return self._searcher
 
@@ -443,8 +515,8 @@ class SearchIndex:
         saves the merge, which runs on one core (see bench/RESULTS.md); a
         small batch stays in this process, where it is quicker to start."""
         if documents >= PARALLEL_FROM:
-            return IndexWriter(self._ix.writer(limitmb=1024, procs=WRITER_PROCESSES, multisegment=True), self.profile)
-        return IndexWriter(self._ix.writer(limitmb=1024), self.profile)
+            return IndexWriter(self._ix.writer(limitmb=1024, procs=WRITER_PROCESSES, multisegment=True), self)
+        return IndexWriter(self._ix.writer(limitmb=1024), self)
 
     # -- documents ---------------------------------------------------------------
 
@@ -457,9 +529,12 @@ class SearchIndex:
         }
 
     def documents(self) -> list[DocumentRecord]:
+        """Every document record, sorted by source (read once per searcher)."""
         s = self.searcher()
-        records = [DocumentRecord(**s.stored_fields(n)["record"]) for n in s.document_numbers(kind=DOCUMENT)]
-        return sorted(records, key=lambda r: r.source)
+        if self._records is None:
+            records = [DocumentRecord(**s.stored_fields(n)["record"]) for n in s.document_numbers(kind=DOCUMENT)]
+            self._records = sorted(records, key=lambda r: r.source)
+        return list(self._records)
 
     def get_document(self, doc_id: str) -> DocumentRecord | None:
         fields = self.searcher().document(kind=DOCUMENT, doc_id=doc_id)
@@ -476,6 +551,18 @@ class SearchIndex:
                         f.get("page"), bool(f.get("is_question")))
             )
         return sorted(out, key=lambda p: p.number)
+
+    def export_passages(self) -> Iterator[dict[str, object]]:
+        """Every live passage with what a search shows of it (for the
+        benchmark's reference engine, which indexes the same text)."""
+        s = self.searcher()
+        for n in s.document_numbers(kind=PASSAGE):
+            f = s.stored_fields(n)
+            yield {
+                "id": f["id"], "doc_id": f["doc_id"], "title": f.get("title", ""),
+                "heading": f.get("heading", ""), "body": f.get("body", ""), "type": f.get("type", ""),
+                "sectors": [x for x in (f.get("sectors") or "").split(",") if x], "year": f.get("year"),
+            }
 
     def stats(self) -> dict[str, object]:
         s = self.searcher()
@@ -585,8 +672,8 @@ class SearchIndex:
         excluded = [e for e in excluded if e is not None]
         if excluded and exclude_documents:
             s = self.searcher()
-            doc_ids = {s.stored_fields(n)["doc_id"] for n in s.docs_for_query(wq.Or(excluded))}
-            excluded = [wq.Term("doc_id", d) for d in sorted(doc_ids)]
+            doc_of = self._doc_of_docnum()
+            excluded = [DocumentsOf({doc_of[n] for n in s.docs_for_query(wq.Or(excluded))})]
         if excluded:
             q = AndNot(q, wq.Or(excluded))
         return q
@@ -686,9 +773,7 @@ class SearchIndex:
             # cannot make it), filtered in the query, grouped per document here.
             ranked_q = q
             if filters:
-                keep = {d for d in allowed}
-                ranked_q = wq.And([q, wq.ConstantScoreQuery(wq.Or([wq.Term("doc_id", d) for d in sorted(keep)]), 0.0)]) \
-                    if keep else wq.NullQuery
+                ranked_q = wq.And([q, wq.ConstantScoreQuery(_filter_query(filters), 0.0)]) if allowed else wq.NullQuery
             per_doc = max(1, per_document) if mode == "documents" else 1
             need = offset + limit
             hits = self._rank(searcher, ranked_q, mode, need, per_doc, sort, config, total)
@@ -799,10 +884,8 @@ class SearchIndex:
                     if heading.lower() not in seen_headings and len(heading) <= 120 and fits(heading):
                         out.append({"text": heading, "kind": "kop", "id": r.doc_id})
                         seen_headings.add(heading.lower())
-        reader = self.searcher().reader()
         seen = {o["text"].lower() for o in out}
-        for _freq, term in reader.most_frequent_terms("spelling", number=limit * 3, prefix=last):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
+        for word in self._words_with_prefix(last, limit * 3):
             if word == last or word in dutch_analysis.dutch_stop_words():
                 continue
             suggestion = f"{head}{word}".strip()
@@ -836,25 +919,58 @@ class SearchIndex:
 
     # -- spelling ------------------------------------------------------------------
 
+    def spelling_counts(self) -> SpellingCounts:
+        """Each surface word's number of documents, for this searcher's view
+        of the index: from the file the last commit saved, or recounted from
+        the documents' stored word lists when that file is missing or stale."""
+        s = self.searcher()
+        if self._counts is None:
+            generation = s.reader().generation()
+            counts = SpellingCounts.load(self.directory, generation)
+            if counts is None:
+                counts = SpellingCounts(generation=generation)
+                for n in s.document_numbers(kind=DOCUMENT):
+                    counts.add((s.stored_fields(n).get("vocabulary") or "").split())
+                counts.save(self.directory)
+            self._counts = counts
+        return self._counts
+
+    def _spelling_vocabulary(self) -> SpellingVocabulary:
+        """Every known surface word, bucketed for near lookups (once per searcher)."""
+        counts = self.spelling_counts()
+        if self._spelling is None:
+            self._spelling = SpellingVocabulary(counts.counts)
+        return self._spelling
+
+    def _words_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """The ``limit`` most frequent known words that start with ``prefix``."""
+        counts = self.spelling_counts().counts
+        if self._sorted_words is None:
+            self._sorted_words = sorted(counts)
+        words = self._sorted_words
+        lo = bisect.bisect_left(words, prefix)
+        hi = bisect.bisect_left(words, prefix + "\U0010ffff")
+        return heapq.nlargest(limit, words[lo:hi], key=lambda w: (counts[w], w))
+
     def corrections(self, words: Iterable[str], rare: int = 0) -> dict[str, str]:
         """For words the index knows from at most ``rare`` documents, the
         closest word it knows (edit distance 1 for words up to 6 letters,
         else 2) from at least five times as many; nearest, then most frequent."""
-        reader = self.searcher().reader()
+        counts = self.spelling_counts().counts
         out: dict[str, str] = {}
         skip = dutch_analysis.dutch_stop_words() | dutch_analysis.question_words()
         for word in words:
             w = dutch_analysis.fold_accents(word.lower())
             if len(w) < 4 or not w.isalpha() or w in skip:
                 continue
-            own = reader.doc_frequency("spelling", w)
+            own = counts.get(w, 0)
             if own > rare:
                 continue
             maxdist = 1 if len(w) <= 6 else 2
             best = None
-            for cand in reader.terms_within("spelling", w, maxdist):
-                freq = reader.doc_frequency("spelling", cand)
-                if cand == w or freq < max(1, 5 * own):
+            for cand, _distance in self._spelling_vocabulary().near(w, maxdist):
+                freq = counts.get(cand, 0)
+                if freq < max(1, 5 * own):
                     continue
                 key = (_edit_distance(w, cand), -freq)
                 if best is None or key < best[0]:
@@ -939,11 +1055,18 @@ def _edit_distance(a: str, b: str) -> int:
 class IndexWriter:
     """Adds and removes whole documents; nothing is visible until :meth:`commit`."""
 
-    def __init__(self, writer, profile: str = "dutch"):
+    def __init__(self, writer, index: SearchIndex):
         self._w = writer
-        self.profile = profile
+        self._index = index
+        self.profile = index.profile
+        base = index.spelling_counts()
+        self._counts = SpellingCounts(base.counts.copy(), base.generation)
+        self._surface = dutch_analysis.surface_analyzer()
 
     def delete_document(self, doc_id: str) -> None:
+        fields = self._index.searcher().document(kind=DOCUMENT, doc_id=doc_id)
+        if fields:  # its words leave the spelling counts (deleted from the committed index only)
+            self._counts.remove((fields.get("vocabulary") or "").split())
         self._w.delete_by_term("doc_id", doc_id)
 
     def add_document(self, record: DocumentRecord, passages: list[Passage], sectors: list[str]) -> None:
@@ -958,13 +1081,14 @@ class IndexWriter:
         year = record.year
         if year is not None:
             common["year"] = year
-        # the vocabulary for spelling suggestions is counted per document: once
-        # per document is enough and halves what the index holds of it
-        vocabulary = " ".join(dict.fromkeys(
+        # the spelling vocabulary: each distinct surface word counts once per document
+        text = " ".join(dict.fromkeys(
             " ".join([record.title] + [p.heading or "" for p in passages] + [p.text for p in passages]).split()))
+        words = sorted({t[0] for t in self._surface.tuples(text)})
+        self._counts.add(words)
         self._w.add_document(
             id=f"doc:{record.doc_id}", kind=DOCUMENT, state=record.state, record=asdict(record),
-            spelling=vocabulary, **common
+            vocabulary=" ".join(words), **common
         )
         for p in passages:
             heading = p.heading or ""
@@ -986,6 +1110,8 @@ class IndexWriter:
 
     def commit(self, optimize: bool = False) -> None:
         self._w.commit(optimize=optimize)
+        self._counts.generation = self._index._ix.latest_generation()
+        self._counts.save(self._index.directory)
 
     def cancel(self) -> None:
         self._w.cancel()
