@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer.search_service import SearchService
+from search_app.rate_limits import init_rate_limits, retry_after_seconds
 from search_app.settings import from_environment, persistent_secret
 
 csrf = CSRFProtect()
@@ -36,6 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = persistent_secret(app.config["INDEX_DIR"])
     app.json.ensure_ascii = False
+    if app.config.get("PROXIES"):
+        proxies = int(app.config["PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.extensions["search_service"] = SearchService(app.config["INDEX_DIR"])
     csrf.init_app(app)
 
@@ -46,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(api)
     app.register_blueprint(editor)
+    init_rate_limits(app)
 
     @app.context_processor
     def site_context():
@@ -81,6 +87,13 @@ def create_app(config: dict | None = None) -> Flask:
     def too_large(exc):
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         return error(413, f"Het bestand is te groot (maximaal {limit} MB).")
+
+    @app.errorhandler(429)
+    def too_many_requests(exc):
+        wait = retry_after_seconds()
+        if request.endpoint == "editor.login":
+            return error(429, f"Te veel mislukte inlogpogingen. Wacht {wait} seconden en probeer het dan opnieuw.")
+        return error(429, f"Te veel verzoeken vanaf uw adres. Wacht {wait} seconden en probeer het dan opnieuw.")
 
     @app.errorhandler(500)
     def server_error(exc):

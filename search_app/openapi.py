@@ -46,6 +46,8 @@ def _responses(schema_ref: str) -> dict:
     return {
         "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": schema_ref}}}},
         "400": {"description": "Ongeldige parameter", **error},
+        "429": {"description": "Te veel verzoeken vanaf dit adres; de header Retry-After zegt hoe lang te wachten",
+                **error},
         "503": {"description": "Er is nog geen index", **error},
     }
 

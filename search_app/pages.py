@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from markupsafe import Markup
@@ -33,8 +34,25 @@ def snippet_filter(snippet: str) -> Markup:
 def dutch_date(iso: str | None) -> str:
     if not iso:
         return ""
-    y, m, d = iso.split("-")
-    return f"{int(d)} {MONTHS[int(m) - 1]} {y}"
+    try:
+        y, m, d = (int(part) for part in iso.split("-"))
+        return f"{d} {MONTHS[m - 1]} {y}" if 1 <= m <= 12 else iso
+    except ValueError:
+        return iso  # not an ISO date after all: shown as it is (escaped)
+
+
+@pages.app_template_filter("web_link")
+def web_link(url: str | None) -> str | None:
+    """``url`` if it may become a link: an absolute http(s) address. A
+    ``javascript:`` or ``data:`` URL from a catalogue or a page's metadata
+    is shown as text."""
+    if not url or any(ord(c) < 33 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 @pages.app_context_processor
@@ -148,6 +166,7 @@ def original_file(doc_id: str):
         # the page's own <meta charset> decides its encoding, not a header of ours
         response.headers["Content-Type"] = "text/html"
         # someone else's page: shown inert (no scripts, no forms, no same-origin access)
-        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'"
+        response.headers["Content-Security-Policy"] = (
+            "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'; frame-ancestors 'none'")
     return response
 

@@ -16,7 +16,21 @@ def from_environment() -> dict:
         "SECRET_KEY": os.environ.get("EXPERTISEBANK_SECRET_KEY") or None,
         "MAX_CONTENT_LENGTH": int(float(os.environ.get("EXPERTISEBANK_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
         "SESSION_COOKIE_SECURE": os.environ.get("EXPERTISEBANK_HTTPS", "") == "1",
+        # requests per client address to /api/... ("off" or empty: no limit)
+        "API_RATE_LIMIT": os.environ.get("EXPERTISEBANK_API_RATE_LIMIT", "120/minute"),
+        # failed editor logins per client address, then 429 until the window ends
+        "LOGIN_RATE_LIMIT": os.environ.get("EXPERTISEBANK_LOGIN_RATE_LIMIT", "5/minute"),
+        "RATE_LIMIT_STORAGE": os.environ.get("EXPERTISEBANK_RATE_LIMIT_STORAGE", "memory://"),
+        # reverse proxies in front of the site whose X-Forwarded-For/-Proto are believed
+        "PROXIES": _count("EXPERTISEBANK_PROXIES"),
     }
+
+
+def _count(name: str) -> int:
+    raw = os.environ.get(name, "").strip() or "0"
+    if not raw.isascii() or not raw.isdigit():
+        raise ValueError(f"{name} moet een geheel getal zijn (het aantal proxy's voor de site), niet {raw!r}")
+    return int(raw)
 
 
 def persistent_secret(index_dir: str) -> str:

@@ -23,7 +23,8 @@ def safe_filename(name: str) -> str:
     if not dot:
         stem, ext = name, ""
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-._")[:80] or "document"
-    return f"{stem}.{ext.lower()}" if ext else stem
+    ext = re.sub(r"[^a-z0-9]+", "", ext.lower())[:10]
+    return f"{stem}.{ext}" if ext else stem
 
 
 def check_upload(filename: str, data: bytes) -> tuple[str, str]:

@@ -25,7 +25,7 @@ def env(tmp_path):
     index = tmp_path / "index"
     run_index(source, index)
     app = create_app({"INDEX_DIR": str(index), "SOURCE_DIR": str(source), "EDITOR_PASSWORD": PASSWORD,
-                      "MAX_CONTENT_LENGTH": 2 * 1024 * 1024})
+                      "MAX_CONTENT_LENGTH": 2 * 1024 * 1024, "API_RATE_LIMIT": "off"})  # searches while reindexing
     return app, app.test_client(), source, index
 
 

@@ -29,7 +29,9 @@ def site(tmp_path_factory):
     shutil.copytree(CORPUS, source, ignore=shutil.ignore_patterns("tools"))
     (source / "webpaginas" / "gevaarlijk.html").write_text(HOSTILE_PAGE, encoding="utf-8")
     run_index(source, root / "index")
-    app = create_app({"INDEX_DIR": str(root / "index"), "SOURCE_DIR": str(source), "TESTING": True})
+    # many requests from one address in a minute: no API rate limit here (tests/test_security.py has it)
+    app = create_app({"INDEX_DIR": str(root / "index"), "SOURCE_DIR": str(source), "TESTING": True,
+                      "API_RATE_LIMIT": "off"})
     return app.test_client()
 
 
