@@ -8,6 +8,7 @@ run is busy.
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import os
@@ -16,12 +17,14 @@ import sys
 
 import click
 
-from indexer.index_store import IndexBusyError
+from indexer.index_store import IndexBusyError, IndexStore
 from indexer.sources import CatalogueError
 
 DEFAULT_SOURCE = os.environ.get("EXPERTISEBANK_SOURCE", "corpus")
 DEFAULT_INDEX = os.environ.get("EXPERTISEBANK_INDEX", "var/index")
 EXIT_BUSY = 3
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 index_option = click.option(
     "--index", "index_dir", default=DEFAULT_INDEX, show_default=True,
@@ -61,7 +64,13 @@ def index_command(source_dir: str, index_dir: str, full: bool, status_file: str 
 
     if not os.path.isdir(source_dir):
         _fail(f"bronmap bestaat niet: {source_dir}", 2)
-    status = RunStatus(status_file, full=full) if status_file else None
+    if IndexStore(index_dir).busy():
+        # before the status file: that belongs to the run that holds the lock
+        _fail(_busy_message(index_dir), EXIT_BUSY)
+    try:
+        status = RunStatus(status_file, full=full) if status_file else None
+    except OSError as exc:
+        _fail(_write_failure(exc, index_dir)[0], 2)
 
     def progress(items, total):
         bar = tqdm(items, total=total, desc="Indexeren", unit="bestand", file=sys.stderr, disable=None, leave=False)
@@ -76,9 +85,14 @@ def index_command(source_dir: str, index_dir: str, full: bool, status_file: str 
             status.failed(f"{exc}. De index is niet gewijzigd.")
         _fail(f"{exc}. De index is niet gewijzigd.", 1)
     except OSError as exc:
+        message, code = _write_failure(exc, index_dir)
+        _end_helper_processes()
         if status:
-            status.failed(f"indexeren mislukt, de vorige index is intact: {exc}")
-        _fail(f"indexeren mislukt, de vorige index is intact: {exc}", 1)
+            try:
+                status.failed(message)
+            except OSError:
+                pass  # the status file may sit on the same full disk
+        _fail(message, code)
     if status:
         status.finished(report.as_json())
     if as_json:
@@ -86,6 +100,42 @@ def index_command(source_dir: str, index_dir: str, full: bool, status_file: str 
     else:
         click.echo(report.render())
     sys.exit(report.exit_code)
+
+
+def _busy_message(index_dir: str) -> str:
+    try:
+        with open(os.path.join(index_dir, "indexing.lock"), encoding="utf-8", errors="replace") as fh:
+            holder = fh.read(200).strip()
+    except OSError:
+        holder = ""
+    detail = f" ({holder})" if holder else ""
+    return (f"Er loopt al een indexering voor {index_dir}{detail}. "
+            "Wacht tot die klaar is en probeer het dan opnieuw.")
+
+
+def _write_failure(exc: OSError, index_dir: str) -> tuple[str, int]:
+    """A Dutch message and exit status for a run that could not write its index."""
+    reason = exc.strerror or str(exc)
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in NO_SPACE:
+        return (f"Schijf vol: er is geen ruimte meer om de index in {index_dir} te schrijven{where}. "
+                "De vorige index is ongewijzigd. Maak ruimte vrij en indexeer opnieuw.", 2)
+    if exc.errno in NOT_WRITABLE:
+        return (f"De indexmap {index_dir} is niet beschrijfbaar ({reason}){where}. "
+                "De vorige index is ongewijzigd.", 2)
+    return f"Indexeren mislukt ({reason}){where}. De vorige index is ongewijzigd.", 1
+
+
+def _end_helper_processes() -> None:
+    """Stop helper processes a failed run leaves (Whoosh's writer processes
+    wait for work that will not come); the interpreter would wait for them
+    at exit for ever."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join(timeout=5)
 
 
 def _service(index_dir: str):

@@ -19,8 +19,12 @@ RUNNING, DONE, FAILED = "bezig", "klaar", "mislukt"
 
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk must not collect half-written copies
+        raise
 
 
 def read_status(path: str | os.PathLike) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from indexer.documents import DocumentRecord, Passage, SearchResponse
 from indexer.index_store import IndexStore
@@ -22,6 +23,7 @@ from indexer.whoosh_index import PRODUCT, SCHEMA_VERSION, SORTS, RankingConfig, 
 MAX_K = 100
 CACHE_SIZE = 256
 MODES = ("documents", "passages")
+T = TypeVar("T")
 
 
 class IndexMissingError(Exception):
@@ -62,6 +64,23 @@ class SearchService:
             if old is not None:
                 old.close()
         return self._index
+
+    def _on_live_index(self, read: Callable[[SearchIndex], T]) -> T:
+        """``read(index)`` under the lock. A commit that lands while it reads
+        can close the reader it holds (Whoosh's ``ReaderClosed``: the index
+        reopens its searcher when it notices the commit); then it reads
+        again, once, from the new state."""
+        with self._lock:
+            index = self._live_index()
+            index.refresh()
+            try:
+                return read(index)
+            except Exception as exc:
+                if type(exc).__name__ != "ReaderClosed":
+                    raise
+            index = self._live_index()
+            index.refresh()
+            return read(index)
 
     def source_dir(self) -> str | None:
         """The source folder the live index was built from."""
@@ -106,17 +125,21 @@ class SearchService:
                                   facets={} if facets else None)
         with self._lock:
             index = self._live_index()
-            index.searcher()  # notices a commit to this generation (and bumps its version)
+            index.refresh()  # notices a commit to this generation (and bumps its version)
             key = (self._generation, index.version, text, k, page, mode, _frozen(filters), repr(config), sort,
                    facets, per_document)
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return replace(cached, took_ms=_ms(started))
+
+        def read(index: SearchIndex):
             result = index.search(plan, mode=mode, limit=k, offset=(page - 1) * k, filters=filters, config=config,
                                   sort=sort, facets=facets, per_document=per_document)
             # "Bedoelde u": whenever a word is unknown, even if near words found results
-            suggestion = _suggestion(plan.text, index.corrections(plan.all_words()))
+            return result, _suggestion(plan.text, index.corrections(plan.all_words()))
+
+        result, suggestion = self._on_live_index(read)
         message = None
         if not result.searchable:
             message = "Uw zoekvraag bestaat alleen uit veelvoorkomende woorden. Probeer specifiekere woorden."
@@ -137,32 +160,25 @@ class SearchService:
     # -- documents ------------------------------------------------------------------
 
     def document(self, doc_id: str) -> DocumentRecord | None:
-        with self._lock:
-            return self._live_index().get_document(doc_id)
+        return self._on_live_index(lambda index: index.get_document(doc_id))
 
     def passages(self, doc_id: str) -> list[Passage]:
-        with self._lock:
-            return self._live_index().passages_of(doc_id)
+        return self._on_live_index(lambda index: index.passages_of(doc_id))
 
     def documents(self) -> list[DocumentRecord]:
-        with self._lock:
-            return self._live_index().documents()
+        return self._on_live_index(lambda index: index.documents())
 
     def related(self, doc_id: str, k: int = 5) -> list[tuple[DocumentRecord, float]]:
         """Documents like this one by content ("Gerelateerd")."""
-        with self._lock:
-            return self._live_index().related_documents(doc_id, k)
+        return self._on_live_index(lambda index: index.related_documents(doc_id, k))
 
     def suggest(self, text: str, limit: int = 8) -> list[dict[str, str]]:
         """Autocomplete: titles and frequent words for what is being typed."""
         text = (text or "")[:100]
-        with self._lock:
-            return self._live_index().autocomplete(text, limit)
+        return self._on_live_index(lambda index: index.autocomplete(text, limit))
 
     def stats(self) -> dict:
-        with self._lock:
-            index = self._live_index()
-            stats = index.stats()
+        stats = self._on_live_index(lambda index: index.stats())
         stats["generation"] = self._generation.name if self._generation else None
         stats["index"] = str(self.store.root)
         return stats

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import errno
+import queue
 import re
 from dataclasses import asdict, dataclass, field
 from html import escape
@@ -29,6 +31,7 @@ from whoosh.codec import whoosh3
 from whoosh.analysis import Tokenizer as WhooshTokenizer
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.matching import AndNotMatcher, WrappingMatcher
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query.compound import DefaultOr
 
 from indexer import dutch_analysis
@@ -446,23 +449,33 @@ class SearchIndex:
         return Path(directory).is_dir() and whoosh_index.exists_in(str(directory))
 
     def searcher(self):
-        """A searcher reused across calls, reopened when the index changed."""
+        """The searcher reused across calls. It stays the same until
+        :meth:`refresh`, so one request reads one state of the index even when
+        a commit lands meanwhile (reopening in the middle of a request closed
+        readers the request still held)."""
         if self._searcher is None:
             self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
-        elif not self._searcher.up_to_date():
-            # A fresh searcher, not Searcher.refresh(): refresh reuses segment
-            # readers, and after deletions it can hand back a closed reader
-            # (whoosh.reading.ReaderClosed).
-            self._searcher.close()
-            self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
-            self._doc_meta = None
-            self._docnum_doc = None
-            self._spelling = None
-            self._counts = None
-            self._records = None
-            self._sorted_words = None
-            self.version += 1
         return self._searcher
+
+    def refresh(self) -> bool:
+        """Reopen the searcher if a commit changed the index; True if it did.
+        Called once at the start of a request (``SearchService``)."""
+        if self._searcher is None or self._searcher.up_to_date():
+            return False
+        # A fresh searcher, not Searcher.refresh(): refresh reuses segment
+        # readers, and after deletions it can hand back a closed reader
+        # (whoosh.reading.ReaderClosed).
+        old = self._searcher
+        self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
+        old.close()
+        self._doc_meta = None
+        self._docnum_doc = None
+        self._spelling = None
+        self._counts = None
+        self._records = None
+        self._sorted_words = None
+        self.version += 1
+        return True
 
     def _doc_of_docnum(self) -> list[str]:
         """Every Whoosh document number's doc_id (read once per searcher from
@@ -494,7 +507,6 @@ class SearchIndex:
 
     def document_meta(self) -> dict[str, tuple[str, list[str], int | None]]:
         """``doc_id -> (type, sectors, year)``, for facet counts; rebuilt when the index changes."""
-        self.searcher()  # a changed index resets the cache
         if self._doc_meta is None:
             self._doc_meta = {
                 r.doc_id: (r.type, list(r.sectors), r.year) for r in self.documents()
@@ -515,7 +527,7 @@ class SearchIndex:
         saves the merge, which runs on one core (see bench/RESULTS.md); a
         small batch stays in this process, where it is quicker to start."""
         if documents >= PARALLEL_FROM:
-            return IndexWriter(self._ix.writer(limitmb=1024, procs=WRITER_PROCESSES, multisegment=True), self)
+            return IndexWriter(_MpWriter(self._ix, procs=WRITER_PROCESSES, multisegment=True, limitmb=1024), self)
         return IndexWriter(self._ix.writer(limitmb=1024), self)
 
     # -- documents ---------------------------------------------------------------
@@ -1050,6 +1062,85 @@ def _edit_distance(a: str, b: str) -> int:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
         prev = cur
     return prev[-1]
+
+
+class _SubWriterTask(SubWriterTask):
+    """A writer process that reports a failure to its parent instead of printing it."""
+
+    def run(self):
+        try:
+            super().run()
+        except BaseException as exc:  # noqa: BLE001 - the parent turns it into an error
+            reason = (exc.errno, exc.strerror or str(exc)) if isinstance(exc, OSError) else (None, repr(exc))
+            self.resultqueue.put(("failed", *reason), timeout=5)
+
+
+class _JobQueue:
+    """The writer processes' job queue; a put gives up when they have all died
+    (Whoosh's would wait for ever on a full queue)."""
+
+    def __init__(self, jobs, tasks):
+        self._jobs, self._tasks = jobs, tasks
+
+    def get(self, *args, **kwargs):
+        return self._jobs.get(*args, **kwargs)
+
+    def put(self, item):
+        while True:
+            try:
+                return self._jobs.put(item, timeout=1)
+            except queue.Full:
+                if not any(t.is_alive() for t in self._tasks):
+                    raise ChildProcessError(errno.ECHILD, "de schrijfprocessen van de index stopten onverwacht") from None
+
+
+class _MpWriter(MpWriter):
+    """Whoosh's multi-process writer, made safe to fail. Whoosh's own waits a
+    second for each writer process's segment and commits without the ones
+    that did not come (a process killed or failed: its documents silently
+    missing); here that fails the commit. And Whoosh's ``cancel`` only flags
+    the processes in this process: they wait for work for ever, and the
+    interpreter waits for them at exit; here they are ended."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jobqueue = _JobQueue(self.jobqueue, self.tasks)
+
+    def _new_task(self):
+        task = _SubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
+                              self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _commit(self, mergetype, optimize, merge):
+        results, tasks = self.resultqueue, self.tasks
+
+        class Checked:
+            @staticmethod
+            def get(timeout=None):
+                try:
+                    result = results.get(timeout=timeout)
+                except queue.Empty:
+                    codes = ", ".join(str(t.exitcode) for t in tasks)
+                    raise ChildProcessError(errno.ECHILD, "een schrijfproces van de index stopte onverwacht "
+                                                          f"(exitcodes {codes})") from None
+                if result[0] == "failed":
+                    raise OSError(result[1], result[2])
+                return result
+
+        self.resultqueue = Checked()
+        try:
+            super()._commit(mergetype, optimize, merge)
+        finally:
+            self.resultqueue = results
+
+    def cancel(self):
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+            task.join()
+        super().cancel()
 
 
 class IndexWriter:
