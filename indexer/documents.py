@@ -18,9 +18,19 @@ SECTORS = ("po", "vo", "so")
 class ExtractionError(Exception):
     """A source file that cannot be read; ``reason`` is shown to editors (Dutch)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, cacheable: bool = True):
         super().__init__(reason)
         self.reason = reason
+        # False when another run could succeed with the same bytes: a limit
+        # that a setting raises, a shortage of memory, a timeout
+        self.cacheable = cacheable
+
+    def __reduce__(self):
+        return _extraction_error, (self.reason, self.cacheable)
+
+
+def _extraction_error(reason: str, cacheable: bool) -> ExtractionError:
+    return ExtractionError(reason, cacheable=cacheable)
 
 
 @dataclass(frozen=True)

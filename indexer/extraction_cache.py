@@ -17,7 +17,7 @@ from pathlib import Path
 from indexer.documents import Block, ExtractedDocument, ExtractionError
 
 # Bump when extraction changes what it returns for the same file.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 
 
 class ExtractionCache:
@@ -26,6 +26,10 @@ class ExtractionCache:
 
     def _path(self, content_hash: str) -> Path:
         return self.directory / f"{content_hash}.v{EXTRACTOR_VERSION}.json"
+
+    def has(self, content_hash: str) -> bool:
+        """Whether these bytes were extracted before (cheap: no reading)."""
+        return self._path(content_hash).is_file()
 
     def get(self, content_hash: str, source: str) -> ExtractedDocument | None:
         """The cached extraction (with this source path), or None; raises the

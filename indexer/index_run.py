@@ -5,6 +5,10 @@ unchanged is not parsed again, a changed one is replaced, a deleted one
 removed. ``full=True`` rebuilds into a fresh generation and swaps it in.
 A file that cannot be read is reported with its reason and skipped; the rest
 of the run goes on, and an earlier good version of that file stays indexed.
+
+Files are parsed in worker processes (:mod:`indexer.extraction_pool`), each
+with a time and memory limit; this process consults the extraction cache
+first, keeps the one index writer and adds documents in path order.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 from indexer.documents import DocumentRecord, ExtractedDocument, ExtractionError, HEADING, Passage, SourceFile
 from indexer.extract.dates import parse_date
-from indexer.extract.html_pages import extract_html
+from indexer.extract.html_pages import extract_html_file
 from indexer.extract.pdf_pages import extract_pdf
 from indexer.extraction_cache import ExtractionCache
+from indexer.extraction_pool import ExtractionPool, Outcome, run_task, worker_count
 from indexer.index_store import IndexStore
 from indexer.passage_splitter import split_passages
 from indexer.sources import document_id, scan_sources
@@ -88,27 +93,56 @@ def extract(source: SourceFile) -> ExtractedDocument:
     try:
         if source.format == "pdf":
             return extract_pdf(source.abs_path, source.path)
-        return extract_html(Path(source.abs_path).read_bytes(), source.path)
+        return extract_html_file(source.abs_path, source.path)
     except ExtractionError:
         raise
-    except MemoryError as exc:
-        raise ExtractionError("te groot om te verwerken (onvoldoende geheugen)") from exc
+    except MemoryError as exc:  # depends on the memory limit: not remembered
+        raise ExtractionError("te groot om te verwerken (onvoldoende geheugen)", cacheable=False) from exc
+    except RecursionError as exc:
+        raise ExtractionError("te diep geneste structuur: het bestand kan niet worden gelezen") from exc
     except Exception as exc:  # a parser bug must not end the run for the other files
         raise ExtractionError(f"onverwachte fout bij het lezen: {type(exc).__name__}: {exc}") from exc
 
 
-def cached_extract(cache: ExtractionCache, source: SourceFile) -> ExtractedDocument:
-    """:func:`extract`, unless the same content was extracted before."""
-    doc = cache.get(source.content_hash, source.path)
-    if doc is not None:
-        return doc
+def _extract_in_worker(source: SourceFile) -> ExtractedDocument:
+    return extract(source)  # looked up when called, so a test can wrap it
+
+
+def _remember(cache: ExtractionCache, source: SourceFile, outcome: Outcome) -> None:
+    """Cache a fresh outcome; a timeout, a crash or a limit is not final."""
+    if outcome.doc is not None:
+        cache.put(source.content_hash, outcome.doc)
+    elif outcome.cacheable:
+        cache.put(source.content_hash, error=outcome.error)
+
+
+def _cached_outcome(cache: ExtractionCache, source: SourceFile) -> Outcome | None:
     try:
-        doc = extract(source)
+        doc = cache.get(source.content_hash, source.path)
     except ExtractionError as exc:
-        cache.put(source.content_hash, error=exc.reason)
-        raise
-    cache.put(source.content_hash, doc)
-    return doc
+        return Outcome(error=exc.reason)
+    return Outcome(doc=doc) if doc is not None else None
+
+
+def extract_all(
+    sources: list[SourceFile], cache: ExtractionCache, pool: ExtractionPool, submitted: list[SourceFile]
+) -> Iterator[tuple[SourceFile, Outcome]]:
+    """Every source with its outcome, in the order given: from the pool for
+    the ``submitted`` ones (its workers started on them already and keep
+    going while the caller writes), else from the cache."""
+    fresh = {id(s) for s in submitted}
+    for source in sources:
+        if id(source) in fresh:
+            done, outcome = pool.next_result()
+            assert done is source
+            _remember(cache, source, outcome)
+        else:
+            pool.poll()
+            outcome = _cached_outcome(cache, source)
+            if outcome is None:  # the entry went bad since has(): this file was read fine before
+                outcome = run_task(extract, source)
+                _remember(cache, source, outcome)
+        yield source, outcome
 
 
 def _infer_type(doc: ExtractedDocument, passages: list[Passage]) -> str:
@@ -214,7 +248,16 @@ def run_index(
                 todo.append(s)
         report.removed = sorted(p for p in old_states if p not in paths)
 
-        writer: IndexWriter = index.writer(documents=len(todo))
+        to_parse = [s for s in todo if not cache.has(s.content_hash)]
+        if any(s.format == "pdf" for s in to_parse):
+            import pdfplumber  # noqa: F401  (imported once here, not once in every worker)
+        pool = ExtractionPool(_extract_in_worker, workers=worker_count(len(to_parse)))
+        try:
+            pool.submit(to_parse)  # the workers fork now, before the writer opens its files
+            writer: IndexWriter = index.writer(documents=len(todo))
+        except BaseException:
+            pool.close()
+            raise
 
         def failed(path: str, reason: str) -> None:
             """Report a file; an earlier good version of it stays searchable."""
@@ -225,17 +268,24 @@ def run_index(
                     _copy_document(old_index, writer, old[0])
             report.failed.append((path, reason))
 
+        outcomes: dict[int, Outcome] = {}
+
+        def extracted() -> Iterator[SourceFile]:
+            """The sources as their text becomes available (what progress counts)."""
+            for source, outcome in extract_all(todo, cache, pool, to_parse):
+                outcomes[id(source)] = outcome
+                yield source
+
         try:
             for path, reason in skipped:
                 failed(path, reason)
-            for source in progress(todo, len(todo)):
+            for source in progress(extracted(), len(todo)):
                 old = old_states.get(source.path)
-                try:
-                    doc = cached_extract(cache, source)
-                except ExtractionError as exc:
-                    failed(source.path, exc.reason)
+                outcome = outcomes.pop(id(source))
+                if outcome.doc is None:
+                    failed(source.path, outcome.error or "onbekende fout")
                     continue
-                record, passages, sectors = build_record(source, doc, ids[source.path])
+                record, passages, sectors = build_record(source, outcome.doc, ids[source.path])
                 if not fresh and old is not None:
                     writer.delete_document(old[0])
                 writer.add_document(record, passages, sectors)
@@ -243,6 +293,7 @@ def run_index(
                     report.added.append(source.path)
                 elif old[1] != source.state:
                     report.updated.append(source.path)
+            pool.close()
             if not fresh:
                 for path in report.removed:
                     writer.delete_document(old_states[path][0])
@@ -253,10 +304,13 @@ def run_index(
                 "source_dir": str(Path(source_dir).resolve()),
             })
         except BaseException:
+            pool.close()  # first: no worker outlives an interrupted run (closing twice is harmless)
             writer.cancel()
             if fresh:
                 store.discard(target)
             raise
+        finally:
+            pool.close()
         if fresh:
             store.publish(target)
         cache.prune({s.content_hash for s in sources})

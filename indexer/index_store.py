@@ -42,7 +42,7 @@ class IndexBusyError(Exception):
 
 class IndexStore:
     def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
+        self.root = Path(root).absolute()  # generations compare with resolved links
 
     @property
     def current_link(self) -> Path:
@@ -88,7 +88,7 @@ class IndexStore:
         time the lock is taken), so no other run is building a generation."""
         current = self.current_generation()
         others = sorted(
-            (p for p in self.root.glob("gen-*") if p.is_dir() and p != current),
+            (p for p in self.root.glob("gen-*") if p.is_dir() and p.resolve() != current),
             key=lambda p: p.stat().st_mtime,
             reverse=True,
         )
@@ -98,7 +98,7 @@ class IndexStore:
         else:  # an index published before ``previous`` was kept: the newest complete one
             previous = next((p for p in others if any(p.glob("*.toc"))), None)
         for p in others:
-            if p != previous:
+            if p.resolve() != previous:
                 shutil.rmtree(p, ignore_errors=True)
         for tmp in self.root.glob(".*.*.tmp"):  # ".current.<pid>.tmp", ".status.json.<pid>.tmp"
             try:

@@ -14,10 +14,12 @@ files lack. Each table is keyed by a path relative to the source folder::
 from __future__ import annotations
 
 import datetime
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
 import tomllib
 import unicodedata
 from pathlib import Path
@@ -74,12 +76,37 @@ def load_catalogue(source_dir: Path) -> dict[str, dict[str, Any]]:
     return data
 
 
-def _inside(path: Path, root: Path) -> bool:
+def _symlink_problem(link: Path, root: Path) -> str | None:
+    """Why a symbolic link in the source folder is not followed, or None.
+
+    A link to a file or folder inside the folder is fine (a folder's files
+    are indexed where they really are); a loop, a dangling link and a link
+    that leaves the folder are reported."""
     try:
-        path.resolve().relative_to(root)
-        return True
-    except (ValueError, OSError):
-        return False
+        target = Path(os.path.realpath(link, strict=True))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolische link in een kringloop (de link verwijst naar zichzelf): overgeslagen"
+        return "symbolische link naar iets dat niet bestaat: overgeslagen"
+    if not target.is_relative_to(root):
+        return "symbolische link naar buiten de bronmap: overgeslagen"
+    if target.is_dir() and link.parent.resolve().is_relative_to(target):
+        return "symbolische link in een kringloop (naar een map erboven): niet gevolgd"
+    return None
+
+
+_ERRNO_REASONS = {
+    errno.ENOENT: "het bestand bestaat niet (meer)",
+    errno.EACCES: "geen leesrechten",
+    errno.EPERM: "geen leesrechten",
+    errno.ELOOP: "symbolische link in een kringloop",
+    errno.EISDIR: "het is een map",
+    errno.EIO: "leesfout van de schijf",
+}
+
+
+def _unreadable(exc: OSError) -> str:
+    return f"niet leesbaar: {_ERRNO_REASONS.get(exc.errno, exc.strerror or str(exc))}"
 
 
 def scan_sources(source_dir: str | os.PathLike) -> tuple[list[SourceFile], list[tuple[str, str]]]:
@@ -94,6 +121,12 @@ def scan_sources(source_dir: str | os.PathLike) -> tuple[list[SourceFile], list[
     # followlinks=False: a symlinked folder is not entered, so loops cannot occur
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in dirnames:
+            link = Path(dirpath) / name
+            if link.is_symlink():
+                problem = _symlink_problem(link, root)
+                if problem:
+                    skipped.append((link.relative_to(root).as_posix(), problem))
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
@@ -102,13 +135,18 @@ def scan_sources(source_dir: str | os.PathLike) -> tuple[list[SourceFile], list[
                 continue
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
-            if path.is_symlink() and not _inside(path, root):
-                skipped.append((rel, "symbolische link naar buiten de bronmap: overgeslagen"))
-                continue
+            if path.is_symlink():
+                problem = _symlink_problem(path, root)
+                if problem:
+                    skipped.append((rel, problem))
+                    continue
             try:
+                if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the hashing for ever
+                    skipped.append((rel, "geen gewoon bestand (een apparaat of pijp): overgeslagen"))
+                    continue
                 digest = file_sha256(path)
             except OSError as exc:
-                skipped.append((rel, f"niet leesbaar: {exc.strerror or exc}"))
+                skipped.append((rel, _unreadable(exc)))
                 continue
             entry = catalogue.get(rel, {})
             entry_hash = hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()[:16] if entry else ""

@@ -96,3 +96,51 @@ def test_realdocs_html_pages_read_without_boilerplate(realdocs):
     assert doc.title.startswith("Zoekresultaten")
     faulty = extract_html((realdocs / "html" / "den_helder_faulty_meeting.html").read_bytes())
     assert faulty.title.startswith("Raadscommissie Bestuur en Middelen")  # from the hidden h1
+
+
+# -- encodings, size and depth (hostile pages) --------------------------------------
+
+from indexer.extract.html_pages import MAX_DEPTH, decode_html, extract_html_file  # noqa: E402
+
+DUTCH = "Eén plan voor de financiën: “ideeën” van de coördinator, € 250."
+
+
+@pytest.mark.parametrize("data", [
+    DUTCH.encode("cp1252"),                                           # no declaration
+    DUTCH.encode("utf-16"),                                           # with a byte-order mark
+    DUTCH.encode("utf-16-le"),                                        # without one
+    b"\xef\xbb\xbf" + DUTCH.encode("utf-8"),                          # UTF-8 with a BOM
+    b'<meta charset="utf-8">' + DUTCH.encode("cp1252"),               # a declaration that lies
+    b'<meta charset="windows-1252">' + DUTCH.encode("utf-8"),         # and the reverse
+    b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-2">' + "Łódź".encode("iso-8859-2"),
+])
+def test_pages_are_decoded_whatever_they_declare(data):
+    text = decode_html(data)
+    assert DUTCH in text or text.endswith("Łódź")
+    assert "Ã" not in text and "\ufffd" not in text
+
+
+def _nested(depth: int) -> bytes:
+    text = "Een alinea over passend onderwijs die diep in de pagina staat, " * 2
+    return f"<html><body>{'<div>' * depth}<p>{text}</p>{'</div>' * depth}</body></html>".encode()
+
+
+def test_deep_but_possible_nesting_is_read_and_deeper_is_refused_quickly():
+    import time
+
+    assert "diep in de pagina" in extract_html(_nested(MAX_DEPTH - 10)).blocks[0].text
+    started = time.monotonic()
+    with pytest.raises(ExtractionError, match="te diep geneste HTML"):
+        extract_html(_nested(50_000))
+    assert time.monotonic() - started < 10  # neither a RecursionError nor minutes
+
+
+def test_a_page_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    page = tmp_path / "groot.html"
+    page.write_bytes(_nested(1) + b" " * 3 * 1024 * 1024)
+    monkeypatch.setenv("EXPERTISEBANK_MAX_HTML_MB", "2")
+    with pytest.raises(ExtractionError, match=r"te groot HTML-bestand \(3 MB, maximum 2 MB\)") as info:
+        extract_html_file(page)
+    assert info.value.cacheable is False  # a setting: raising it must make the page readable
+    monkeypatch.setenv("EXPERTISEBANK_MAX_HTML_MB", "4")
+    assert extract_html_file(page).blocks

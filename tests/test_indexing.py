@@ -26,17 +26,45 @@ def corpus(tmp_path) -> Path:
     return dest
 
 
+class ExtractionLog:
+    """The paths parsed, in order. Parsing happens in worker processes, so
+    each one appends a line to a file rather than to a list."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.clear()
+
+    def record(self, source_path: str) -> None:
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(source_path + "\n")
+
+    def paths(self) -> list[str]:
+        return self.path.read_text(encoding="utf-8").splitlines()
+
+    def clear(self) -> None:
+        self.path.write_text("", encoding="utf-8")
+
+    def __len__(self) -> int:
+        return len(self.paths())
+
+    def __eq__(self, other) -> bool:
+        return self.paths() == list(other)
+
+    def __repr__(self) -> str:
+        return repr(self.paths())
+
+
 @pytest.fixture
-def count_extractions(monkeypatch):
-    calls: list[str] = []
+def count_extractions(monkeypatch, tmp_path):
+    log = ExtractionLog(tmp_path / "extractions.log")
     real = index_run.extract
 
     def counting(source):
-        calls.append(source.path)
+        log.record(source.path)
         return real(source)
 
     monkeypatch.setattr(index_run, "extract", counting)
-    return calls
+    return log
 
 
 def titles(root, query, k=20):
@@ -153,16 +181,16 @@ def test_an_interrupted_full_rebuild_leaves_the_live_index_alone(corpus, tmp_pat
     run_index(corpus, root)
     store = IndexStore(root)
     live = store.current_generation()
-    real = index_run.cached_extract
+    real = index_run.build_record
     calls = []
 
-    def failing(cache, source):
+    def failing(source, doc, doc_id):
         calls.append(source)
         if len(calls) == 3:
             raise KeyboardInterrupt  # as if the run were stopped half-way
-        return real(cache, source)
+        return real(source, doc, doc_id)
 
-    monkeypatch.setattr(index_run, "cached_extract", failing)
+    monkeypatch.setattr(index_run, "build_record", failing)
     with pytest.raises(KeyboardInterrupt):
         run_index(corpus, root, full=True)
     assert store.current_generation() == live
@@ -304,3 +332,30 @@ def test_a_service_never_answers_from_its_cache_after_the_index_changed(corpus, 
     run_index(corpus, root)  # commits into the same generation
     assert svc.search("zebrapadregeling").total == 1
     svc.close()
+
+
+def test_full_rebuilds_keep_the_live_generation_when_the_index_path_is_relative(tmp_path, monkeypatch):
+    """Pruning compared relative folder paths with the resolved ``current``
+    link and removed the generation it had just published."""
+    import shutil as _shutil
+
+    from indexer.index_run import run_index as _run
+    from indexer.index_store import IndexStore as _Store
+    from indexer.search_service import SearchService as _Service
+    from tests.conftest import CORPUS as _CORPUS
+
+    src = tmp_path / "src"
+    _shutil.copytree(_CORPUS / "webpaginas", src)
+    monkeypatch.chdir(tmp_path)
+    for _ in range(3):
+        report = _run("src", "index", full=True)
+        assert report.documents == 5
+    store = _Store("index")
+    live = store.current_generation()
+    assert live is not None and any(live.glob("*.toc"))
+    assert len(list((tmp_path / "index").glob("gen-*"))) == 2  # the live one and the one it replaced
+    svc = _Service("index")
+    try:
+        assert svc.search("passend onderwijs").total > 0
+    finally:
+        svc.close()

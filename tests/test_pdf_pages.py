@@ -125,3 +125,22 @@ def test_unreadable_pdfs_raise_a_clear_reason(tmp_path, make, reason):
 def test_encrypted_pdf_with_empty_user_password_is_read(tmp_path):
     doc = extract_pdf(pdf_fixtures.encrypted_pdf(tmp_path / "open.pdf", user_password=""))
     assert "Passend onderwijs vraagt om samenwerking" in all_text(doc)
+
+
+def test_a_pdf_over_the_page_limit_is_refused_and_under_it_read(tmp_path, monkeypatch):
+    from tests.bad_files import many_pages_pdf
+
+    path = many_pages_pdf(tmp_path / "lang.pdf", 30)
+    monkeypatch.setenv("EXPERTISEBANK_MAX_PDF_PAGES", "20")
+    with pytest.raises(ExtractionError, match=r"te veel pagina's \(30, maximum 20\): overgeslagen") as info:
+        extract_pdf(path)
+    assert info.value.cacheable is False
+    monkeypatch.setenv("EXPERTISEBANK_MAX_PDF_PAGES", "30")
+    assert extract_pdf(path).page_count == 30
+
+
+def test_self_referencing_objects_are_refused_not_followed_for_ever(tmp_path):
+    from tests.bad_files import self_reference_pdf
+
+    with pytest.raises(ExtractionError, match="verwijzen naar zichzelf"):
+        extract_pdf(self_reference_pdf(tmp_path / "ring.pdf"))

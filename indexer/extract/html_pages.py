@@ -4,11 +4,20 @@ Navigation, site header and footer, asides, scripts, forms and cookie banners
 are dropped; the main content is ``<main>``/``<article>`` where the page has
 one, else the element that holds most paragraph text. The heading structure
 is kept as :class:`Block` s so that passages know their section.
+
+The bytes are decoded here, not by the parser: a byte-order mark first, then
+UTF-8 if the bytes are valid UTF-8 (other encodings almost never are), then
+the page's own declaration, then Windows-1252. A ``<meta charset>`` that lies
+therefore cannot garble a page. Pages over a size limit and trees nested
+deeper than any real page are refused with a reason.
 """
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
+from pathlib import Path
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
@@ -47,6 +56,60 @@ DATE_META = (
 )
 _NON_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
 _TITLE_SUFFIX_RE = re.compile(r"\s+[|\u2013\u2014-]\s+[^|\u2013\u2014]{2,60}$")
+
+DEFAULT_MAX_HTML_MB = 20
+# Deeper than any real page; the block writer recurses about twice per level.
+MAX_DEPTH = 256
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_DECLARED_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)""", re.IGNORECASE)
+# labels that browsers read as Windows-1252 (the WHATWG encoding standard)
+_WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp1252",
+                        "windows-1252", "x-cp1252", "iso_8859-1", "cp819", "ibm819"}
+
+
+def max_html_bytes() -> int:
+    """``EXPERTISEBANK_MAX_HTML_MB`` (default 20) in bytes."""
+    try:
+        mb = float(os.environ.get("EXPERTISEBANK_MAX_HTML_MB") or DEFAULT_MAX_HTML_MB)
+    except ValueError:
+        mb = DEFAULT_MAX_HTML_MB
+    return int(mb * 1024 * 1024)
+
+
+def decode_html(data: bytes) -> str:
+    """The page's text: BOM, else valid UTF-8, else its declaration, else Windows-1252."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    head = data[:400]
+    if head.count(b"\x00") > len(head) // 4:  # UTF-16 without a BOM: every other byte is zero
+        return data.decode("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    match = _DECLARED_RE.search(data[:4096])
+    declared = match.group(1).decode("ascii").lower() if match else ""
+    if declared and declared not in _WINDOWS_1252_LABELS and not declared.startswith("utf"):
+        try:
+            return data.decode(codecs.lookup(declared).name)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return data.decode("cp1252", errors="replace")
+
+
+def _deeper_than(root: Tag, limit: int) -> bool:
+    """Whether the tree under ``root`` nests more than ``limit`` tags (without recursion)."""
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+    return False
 
 
 def _meta(soup: BeautifulSoup, *names: str) -> str | None:
@@ -257,14 +320,35 @@ def _clean_title(text: str | None) -> str | None:
     return text or None
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1048576:.1f}".replace(".", ",").removesuffix(",0")
+
+
+def extract_html_file(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
+    """Read an HTML file, refusing one over the size limit before reading it."""
+    size = Path(path).stat().st_size
+    limit = max_html_bytes()
+    if size > limit:
+        raise ExtractionError(
+            f"te groot HTML-bestand ({_megabytes(size)} MB, maximum {_megabytes(limit)} MB): overgeslagen",
+            cacheable=False,  # the limit is a setting
+        )
+    return extract_html(Path(path).read_bytes(), source)
+
+
 def extract_html(data: bytes, source: str = "") -> ExtractedDocument:
-    """Read an HTML page (bytes, so that its own charset declaration is used)."""
+    """Read an HTML page from its bytes (see :func:`decode_html` for the encoding)."""
     if not data.strip():
         raise ExtractionError("leeg bestand")
+    text = decode_html(data)
+    if not text.strip("\x00 \t\r\n\ufeff"):
+        raise ExtractionError("leeg bestand")
     try:
-        soup = BeautifulSoup(data, "lxml")
+        soup = BeautifulSoup(text, "lxml")
     except Exception as exc:  # lxml refuses some binary garbage
         raise ExtractionError(f"geen leesbare HTML ({exc.__class__.__name__})") from exc
+    if _deeper_than(soup, MAX_DEPTH):
+        raise ExtractionError(f"te diep geneste HTML (meer dan {MAX_DEPTH} lagen elementen in elkaar): overgeslagen")
     html = soup.find("html") or soup
     body = soup.find("body")
     if body is None:

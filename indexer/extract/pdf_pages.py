@@ -26,6 +26,7 @@ from indexer.extract.pdf_layout import (
 from indexer.extract.text_cleanup import normalize_text, repair_broken_glyphs, unmapped_glyph_share
 
 MIN_TEXT_CHARS = 40  # fewer letters than this in the whole file: no text layer
+DEFAULT_MAX_PAGES = 2000
 _BOLD_RE = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _JUNK_TITLE_RE = re.compile(
     r"(^untitled$|^document\d*$|^naamloos|\.(docx?|xlsx?|pptx?|pdf|indd|rtf|odt|cdr|ai|psd)$"
@@ -51,19 +52,88 @@ def _check_file_shape(path: Path) -> None:
         raise ExtractionError("onvolledig PDF-bestand: het einde ontbreekt (afgebroken download of kopie?)")
 
 
-def _explain_open_error(exc: BaseException) -> str:
-    """Name the reason pdfminer gave, walking wrapped exceptions."""
+def max_pages() -> int:
+    """``EXPERTISEBANK_MAX_PDF_PAGES`` (default 2000)."""
+    value = os.environ.get("EXPERTISEBANK_MAX_PDF_PAGES", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_PAGES
+
+
+def _check_page_count(doc, limit: int) -> None:
+    """Refuse a PDF of more than ``limit`` pages before any page is read.
+
+    The pages are counted by walking the page tree (pdfminer skips loops in
+    it), not taken from its ``/Count``, which a broken or hostile file may
+    get wrong; ``/Count`` only names the number in the reason."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdftypes import resolve1
+
+    pages = 0
+    for _ in PDFPage.create_pages(doc):
+        pages += 1
+        if pages > limit:
+            break
+    else:
+        return
+    try:
+        declared = resolve1(resolve1(doc.catalog.get("Pages")).get("Count"))
+    except Exception:
+        declared = None
+    count = f"{declared}" if isinstance(declared, int) and declared > limit else f"meer dan {limit}"
+    raise ExtractionError(f"te veel pagina's ({count}, maximum {limit}): overgeslagen", cacheable=False)
+
+
+def _check_reference_loops(doc) -> None:
+    """Refuse objects that are only a reference to themselves (``5 0 obj 5 0 R``)
+    or to each other in a ring: pdfminer would follow them for ever."""
+    from pdfminer.pdftypes import PDFObjRef
+
+    for xref in doc.xrefs:
+        for objid in xref.get_objids():
+            try:
+                obj = doc.getobj(objid)
+            except Exception:
+                continue  # a missing or broken object: the reading decides
+            seen = {objid}
+            while isinstance(obj, PDFObjRef):
+                if obj.objid in seen:
+                    raise ExtractionError(
+                        "beschadigd PDF-bestand: objecten verwijzen naar zichzelf (een kringverwijzing)")
+                seen.add(obj.objid)
+                try:
+                    obj = doc.getobj(obj.objid)
+                except Exception:
+                    break
+
+
+def _exception_names(exc: BaseException) -> list[str]:
+    """The kinds of ``exc`` and of what it wraps (pdfplumber wraps pdfminer's)."""
     seen: list[str] = []
     node: BaseException | None = exc
-    while node is not None:
+    while node is not None and len(seen) < 50:
         seen.append(type(node).__name__)
         for arg in getattr(node, "args", ()):
             if isinstance(arg, BaseException):
                 seen.append(type(arg).__name__)
         node = node.__cause__ or node.__context__
+    return seen
+
+
+def _raise_if_out_of_memory(exc: BaseException) -> None:
+    """A ``MemoryError`` that a library wrapped is still a ``MemoryError``:
+    the file is too big for the memory limit, not broken."""
+    if "MemoryError" in _exception_names(exc):
+        raise MemoryError(str(exc)) from exc
+
+
+def _explain_open_error(exc: BaseException) -> str:
+    """Name the reason pdfminer gave, walking wrapped exceptions."""
+    _raise_if_out_of_memory(exc)
+    seen = _exception_names(exc)
     names = " ".join(seen)
     if "PDFPasswordIncorrect" in names or "PDFEncryption" in names:
         return "versleuteld PDF-bestand: er is een wachtwoord nodig om het te openen"
+    if "RecursionError" in names:
+        return "beschadigd PDF-bestand: objecten zijn te diep genest (duizenden lagen; een PDF-bom?)"
     return f"beschadigd PDF-bestand: het kan niet worden gelezen ({seen[0]})"
 
 
@@ -150,8 +220,18 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
     _check_file_shape(path)
     try:
         pdf = pdfplumber.open(path)
+    except MemoryError:
+        raise
     except Exception as exc:  # pdfminer raises many kinds; all mean "unreadable"
         raise ExtractionError(_explain_open_error(exc)) from exc
+    try:
+        _check_reference_loops(pdf.doc)
+        _check_page_count(pdf.doc, max_pages())
+    except BaseException as exc:
+        pdf.stream.close()  # not pdf.close(): that reads every page, which these files forbid
+        if isinstance(exc, Exception) and not isinstance(exc, (ExtractionError, MemoryError)):
+            raise ExtractionError(_explain_open_error(exc)) from exc
+        raise
 
     warnings: list[str] = []
     page_words: list[list[Word]] = []
@@ -166,14 +246,17 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
             for number, page in enumerate(page_list, start=1):
                 try:
                     words = _words(page)
+                except MemoryError:
+                    raise  # the file as a whole is too big, not this page broken
                 except Exception as exc:
+                    _raise_if_out_of_memory(exc)
                     warnings.append(f"pagina {number} overgeslagen: {type(exc).__name__}")
                     words = []
                 finally:
                     page.close()  # frees pdfplumber's per-page object cache
                 page_words.append(words)
                 heights.append(float(page.height))
-    except ExtractionError:
+    except (ExtractionError, MemoryError):
         raise
     except Exception as exc:
         raise ExtractionError(_explain_open_error(exc)) from exc
@@ -183,6 +266,11 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
     all_words = [w for words in page_words for w in words]
     all_text = " ".join(w.text for w in all_words)
     letters = sum(ch.isalnum() for ch in all_text)
+    if letters < MIN_TEXT_CHARS and warnings:
+        raise ExtractionError(
+            f"beschadigd PDF-bestand: geen leesbare tekst; {len(warnings)} van de {len(page_words)} "
+            "pagina's konden niet worden gelezen"
+        )
     if letters < MIN_TEXT_CHARS:
         raise ExtractionError(
             "geen tekstlaag: het PDF-bestand bevat alleen afbeeldingen (gescand?); tekstherkenning (OCR) is nodig"
