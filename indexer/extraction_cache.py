@@ -49,8 +49,12 @@ class ExtractionCache:
         data = {"error": error} if error is not None else asdict(doc)
         path = self._path(content_hash)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk must not keep half an entry
+            raise
 
     def prune(self, keep_hashes: set[str]) -> None:
         """Drop entries of files no longer in the source folder, and of older extractors."""

@@ -465,11 +465,12 @@ def _add_big_page(source: Path) -> None:
 def _fill(disk: Path, leave: int) -> Path:
     """Fill a file system up to ``leave`` bytes."""
     filler = disk / "vulsel"
-    with open(filler, "wb") as fh:
+    # unbuffered: a buffered file keeps what a partial write left over and
+    # raises ENOSPC again when it is closed
+    with open(filler, "wb", buffering=0) as fh:
         try:
-            while True:
-                fh.write(b"\0" * 65536)
-                fh.flush()
+            while fh.write(b"\0" * 65536):
+                pass
         except OSError as exc:
             assert exc.errno == errno.ENOSPC
     free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
