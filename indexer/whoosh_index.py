@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
+from collections import Counter
+from itertools import chain
 import errno
 import queue
 import re
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from whoosh import highlight, index as whoosh_index, query as wq, scoring, searching, sorting
 from whoosh.matching import ListMatcher, NullMatcher
@@ -388,34 +391,129 @@ def facet_counts(weights: dict[str, int], meta: dict[str, tuple[str, list[str], 
     words (``weights``: doc_id -> what it counts for: 1 for a document, or
     its number of matching passages). Each facet counts under the *other*
     facets' filters, so that choosing a type still shows what the others hold."""
-    filters = filters or {}
+    wanted = {f: {str(v) for v in vs} for f, vs in (filters or {}).items() if vs}
     counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
     for doc_id, weight in weights.items():
-        if doc_id not in meta:
+        m = meta.get(doc_id)
+        if m is None:
             continue
-        values = _facet_values(meta[doc_id])
-        for facet in FACETS:
-            if passes_filters(meta[doc_id], filters, skip=facet):
-                for v in values[facet]:
-                    counts[facet][v] = counts[facet].get(v, 0) + weight
+        values = _facet_values(m)
+        # a document counts for a facet when it passes every *other* facet's filter
+        failed = [f for f, vs in wanted.items() if not vs.intersection(values[f])]
+        if len(failed) > 1:
+            continue
+        for facet in (failed if failed else FACETS):
+            bucket = counts[facet]
+            for v in values[facet]:
+                bucket[v] = bucket.get(v, 0) + weight
     counts["year"] = dict(sorted(counts["year"].items(), reverse=True))
     counts["type"] = dict(sorted(counts["type"].items(), key=lambda kv: (-kv[1], kv[0])))
     counts["sectors"] = dict(sorted(counts["sectors"].items()))
     return {"type": counts["type"], "sector": counts["sectors"], "year": counts["year"]}
 
 
-def _filter_query(filters: dict[str, list]) -> wq.Query:
-    """The filters as a query on the passages' own copies of their document's
-    type, sectors and year (the same values :func:`passes_filters` reads):
-    any value within a facet, every facet."""
-    parts: list[wq.Query] = []
-    for facet, values in filters.items():
-        if facet == "year":
-            subs = [wq.NumericRange("year", int(v), int(v)) for v in values]
-        else:
-            subs = [wq.Term(facet, str(v).lower() if facet == "sectors" else str(v)) for v in values]
-        parts.append(wq.Or(subs))
-    return wq.And(parts) if len(parts) > 1 else parts[0]
+# The ranking scores only the passages that match the most query words, as
+# long as they are plenty: a passage with fewer of the words is scaled down by
+# the coordination factor (a quarter or less for one word of four) and would
+# need an extreme score to reach the first page. Scoring every passage with
+# any query word was most of a search's time (Whoosh walks its matcher tree
+# in Python); `make eval` and the benchmark's top-10 agreement check this.
+MIN_CANDIDATE_PASSAGES = 400
+
+
+@dataclass
+class WordCoverage:
+    """How many query words each matching passage has (``counts``), which
+    passages have each word (``per_word``) and each of its terms (``per_term``)."""
+
+    counts: Counter
+    per_word: list[set[int]]
+    per_term: list[dict[tuple[str, str], set[int]]]
+
+    def __iter__(self):
+        return iter(self.counts)
+
+
+def _score_bounds(searcher, q: "WordCoordinatedOr", coverage: WordCoverage,
+                  allowed: Callable[[int], bool] | None) -> list[tuple[float, int]]:
+    """An upper bound of each matching passage's score, highest first.
+
+    A passage's score is the sum of its terms' BM25F scores, scaled by the
+    coordination factor of the number of query words it has; each term's
+    score is at most Whoosh's ``max_quality`` of that term (its best weight
+    and shortest field in the index). So the bound sums the maxima of the
+    terms the passage has and applies the same factor (MaxScore pruning)."""
+    best: dict[tuple[str, str], float] = {}
+    for group in q.subqueries:
+        for leaf in group.leaves():
+            if isinstance(leaf, wq.Term):
+                m = leaf.matcher(searcher)
+                key = (leaf.fieldname, leaf.text)
+                best[key] = max(best.get(key, 0.0), m.max_quality() if m.is_active() else 0.0)
+    bound: dict[int, float] = {}
+    get = bound.get
+    for terms in coverage.per_term:
+        for key, ids in terms.items():
+            u = best.get(key, 0.0)
+            for n in ids:
+                bound[n] = get(n, 0.0) + u
+    words = len(coverage.per_word)
+    strength = q.strength
+    factor = [(1 - strength) + strength * (k / words) ** 2 for k in range(words + 1)]
+    counts = coverage.counts
+    out = [(b * factor[counts[n]], n) for n, b in bound.items() if allowed is None or allowed(n)]
+    out.sort(reverse=True)
+    return out
+
+
+class _ZeroListMatcher(ListMatcher):
+    """A list matcher that adds nothing to a score (``ListMatcher`` reads an
+    ``all_weights`` of 0.0 as "not given" and scores 1.0)."""
+
+    def weight(self):
+        return 0.0
+
+    def score(self):
+        return 0.0
+
+    def max_quality(self):
+        return 0.0
+
+    def block_quality(self):
+        return 0.0
+
+
+class _Docnums(wq.Query):
+    """Given global document numbers as a query (a list matcher per segment,
+    scoring 0): intersected with the words' query, the matcher tree skips
+    straight to these passages."""
+
+    fieldname = None  # no terms of its own (highlighting asks)
+
+    def __init__(self, searcher, docnums: list[int]):
+        self.boost = 1.0
+        self._by_reader: dict[int, list[int]] = {}
+        bounds = [(r, off, off + r.doc_count_all()) for r, off in searcher.reader().leaf_readers()]
+        for reader, start, end in bounds:
+            lo, hi = bisect.bisect_left(docnums, start), bisect.bisect_left(docnums, end)
+            self._by_reader[id(reader)] = [n - start for n in docnums[lo:hi]]
+        self._key = (len(docnums), docnums[0] if docnums else -1, docnums[-1] if docnums else -1)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other._by_reader == self._by_reader
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __repr__(self):
+        return f"_Docnums({self._key[0]} passages)"
+
+    def estimate_size(self, ixreader):
+        return len(self._by_reader.get(id(ixreader), ())) if ixreader is not None else self._key[0]
+
+    def matcher(self, searcher, context=None):
+        ids = self._by_reader.get(id(searcher.reader()))
+        return _ZeroListMatcher(ids) if ids else NullMatcher()
 
 
 class SearchIndex:
@@ -770,8 +868,12 @@ class SearchIndex:
             # Who matches, unscored: the total and the facet counts. Scoring
             # every match to count them was the slow part (and Whoosh's
             # collapsing removes displaced documents from a list one by one).
+            tiered = (sort == "relevance" and isinstance(q, WordCoordinatedOr) and q.strength > 0
+                      and len(q.word_terms) >= 2 and _only_terms(q))
+            coverage = self._word_coverage(searcher, q) if tiered else None
+            matched = coverage if coverage is not None else self._matching_docnums(searcher, q)
             per_doc_hits: dict[str, int] = {}
-            for n in self._matching_docnums(searcher, q):
+            for n in matched:
                 d = doc_of[n]
                 per_doc_hits[d] = per_doc_hits.get(d, 0) + 1
             allowed = [d for d in per_doc_hits if not filters or (d in meta and passes_filters(meta[d], filters))]
@@ -783,12 +885,21 @@ class SearchIndex:
                 counts = facet_counts(weights, meta, filters)
             # The ranking: the top passages only (Whoosh skips blocks that
             # cannot make it), filtered in the query, grouped per document here.
-            ranked_q = q
-            if filters:
-                ranked_q = wq.And([q, wq.ConstantScoreQuery(_filter_query(filters), 0.0)]) if allowed else wq.NullQuery
+            # (filters narrow it to the matching passages of allowed documents;
+            # the passages that match the most query words, when plenty)
             per_doc = max(1, per_document) if mode == "documents" else 1
             need = offset + limit
-            hits = self._rank(searcher, ranked_q, mode, need, per_doc, sort, config, total)
+            allowed_set = set(allowed) if filters else None
+            if coverage is not None:
+                keep = (lambda n: doc_of[n] in allowed_set) if filters else None
+                bounds = _score_bounds(searcher, q, coverage, keep)
+                hits = self._rank(searcher, q, mode, need, per_doc, sort, config, total, bounds=bounds)
+            else:
+                ranked_q = q
+                if filters:
+                    candidates = sorted(n for n in matched if doc_of[n] in allowed_set)
+                    ranked_q = wq.And([q, _Docnums(searcher, candidates)]) if candidates else wq.NullQuery
+                hits = self._rank(searcher, ranked_q, mode, need, per_doc, sort, config, total)
             if config.prefer_newer and sort == "relevance":
                 hits = newer_first(hits)
             return EngineResult(self._page_of_hits(hits, mode, offset, limit, per_doc), total, counts)
@@ -796,17 +907,55 @@ class SearchIndex:
             if own_searcher:
                 searcher.close()
 
+    def _word_coverage(self, searcher, q: "WordCoordinatedOr") -> "WordCoverage":
+        """Every live passage ``q`` matches, with the number of query words
+        (groups of alternatives) it matches: read from the posting blocks of
+        each word's terms, unscored."""
+        per_term: list[dict[tuple[str, str], set[int]]] = [{} for _ in q.word_terms]
+        for subreader, offset in searcher.reader().leaf_readers():
+            for terms, keys in zip(per_term, q.word_terms):
+                for fieldname, text, _weight in keys:
+                    if (fieldname, text) in subreader:
+                        found = _posting_ids(subreader.postings(fieldname, text))
+                        terms.setdefault((fieldname, text), set()).update(
+                            found if not offset else (n + offset for n in found))
+        reader = searcher.reader()
+        if reader.has_deletions():
+            per_term = [{t: {n for n in ids if not reader.is_deleted(n)} for t, ids in terms.items()}
+                        for terms in per_term]
+        per_word = [set().union(*terms.values()) for terms in per_term]
+        return WordCoverage(Counter(chain.from_iterable(per_word)), per_word, per_term)
+
     def _docnums_of(self, searcher) -> list[str]:
         column = searcher.reader().column_reader("doc_id")
         return [column[n] for n in range(searcher.doc_count_all())]
 
-    def _rank(self, searcher, q, mode: str, need: int, per_doc: int, sort: str, config, total: int) -> list:
+    def _rank(self, searcher, q, mode: str, need: int, per_doc: int, sort: str, config, total: int,
+              bounds: list[tuple[float, int]] | None = None) -> list:
         """The best passages in order: enough for ``need`` documents (each
-        with up to ``per_doc`` passages) or ``need`` passages."""
+        with up to ``per_doc`` passages) or ``need`` passages. With ``bounds``
+        (each matching passage's score bound, highest first) only the
+        passages that can reach the top are scored."""
         if q is wq.NullQuery or total == 0:
+            return []
+        if bounds is not None and not bounds:
             return []
         limit = need * per_doc * 3 + 20 if mode == "documents" else need
         while True:
+            if bounds is not None:
+                hits = self._top_within_bounds(searcher, q, bounds, limit)
+                if mode != "documents":
+                    return hits
+                kept, per = [], {}
+                for hit in hits:
+                    d = hit["doc_id"]
+                    if per.get(d, 0) < per_doc:
+                        per[d] = per.get(d, 0) + 1
+                        kept.append(hit)
+                if len(per) >= need or len(hits) < limit:
+                    return kept
+                limit *= 4
+                continue
             # terms=False: recording each scored passage's matching terms cost
             # more than finding them again in the few passages shown (the
             # cached analyzer re-reads a passage in well under a millisecond)
@@ -831,6 +980,35 @@ class SearchIndex:
             if len(per) >= need or len(hits) < limit:
                 return kept
             limit *= 4
+
+    def _top_within_bounds(self, searcher, q, bounds: list[tuple[float, int]], limit: int) -> list:
+        """The ``limit`` best passages, as an exhaustive search would rank
+        them: first the passages with the highest bounds are scored; then
+        those left whose bound still reaches the last score kept."""
+        first = bounds[: max(MIN_CANDIDATE_PASSAGES, limit * 4)]
+        scored = self._score_passages(searcher, q, [n for _, n in first], limit)
+        rest = bounds[len(first):]
+        if rest:
+            floor = scored[-1][0] if len(scored) >= limit else 0.0
+            more = [n for b, n in rest if b >= floor]
+            if more:
+                scored = sorted(scored + self._score_passages(searcher, q, more, limit),
+                                key=lambda sn: (-sn[0], sn[1]))[:limit]
+        results = searcher.search(wq.NullQuery, limit=1)  # a results object to hang the hits on
+        results.highlighter = highlight.Highlighter(
+            fragmenter=_SnippetFragmenter(maxchars=240, surround=70, autotrim=True),
+            formatter=MarkFormatter(),
+        )
+        results.q = q
+        return [searching.Hit(results, n, i, score) for i, (score, n) in enumerate(scored)]
+
+    @staticmethod
+    def _score_passages(searcher, q, docnums: list[int], limit: int) -> list[tuple[float, int]]:
+        """The ``limit`` best of the given passages for ``q``, as (score, docnum)."""
+        if not docnums:
+            return []
+        results = searcher.search(wq.And([q, _Docnums(searcher, sorted(docnums))]), limit=limit, terms=False)
+        return list(results.top_n)
 
     def _page_of_hits(self, results: list, mode: str, offset: int, limit: int, per_doc: int) -> list[Hit]:
         if mode != "documents" or per_doc == 1:
