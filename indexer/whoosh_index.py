@@ -392,24 +392,54 @@ def facet_counts(weights: dict[str, int], meta: dict[str, tuple[str, list[str], 
     its number of matching passages). Each facet counts under the *other*
     facets' filters, so that choosing a type still shows what the others hold."""
     wanted = {f: {str(v) for v in vs} for f, vs in (filters or {}).items() if vs}
+    docs = [d for d in weights if d in meta]
+    passes = {
+        "type": lambda m, vs: m[0] in vs,
+        "sectors": lambda m, vs: not vs.isdisjoint(m[1]),
+        "year": lambda m, vs: m[2] is not None and str(m[2]) in vs,
+    }
+    ones = all(w == 1 for w in weights.values())
+    counts: dict[str, Counter] = {}
+    for facet in FACETS:
+        others = [(passes[f], vs) for f, vs in wanted.items() if f != facet]
+        pool = docs if not others else [d for d in docs if all(test(meta[d], vs) for test, vs in others)]
+        if facet == "type":
+            values = ((meta[d][0],) for d in pool)
+        elif facet == "sectors":
+            values = (meta[d][1] for d in pool)
+        else:
+            values = ((str(meta[d][2]),) if meta[d][2] else () for d in pool)
+        if ones:
+            counts[facet] = Counter(chain.from_iterable(values))
+        else:
+            c: Counter = Counter()
+            for d, vs in zip(pool, values):
+                for v in vs:
+                    c[v] += weights[d]
+            counts[facet] = c
+    return {
+        "type": dict(sorted(counts["type"].items(), key=lambda kv: (-kv[1], kv[0]))),
+        "sector": dict(sorted(counts["sectors"].items())),
+        "year": dict(sorted(counts["year"].items(), reverse=True)),
+    }
+
+
+def _facet_counts_reference(weights, meta, filters):
+    """The plain definition of :func:`facet_counts` (for its test)."""
     counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
     for doc_id, weight in weights.items():
-        m = meta.get(doc_id)
-        if m is None:
+        if doc_id not in meta:
             continue
-        values = _facet_values(m)
-        # a document counts for a facet when it passes every *other* facet's filter
-        failed = [f for f, vs in wanted.items() if not vs.intersection(values[f])]
-        if len(failed) > 1:
-            continue
-        for facet in (failed if failed else FACETS):
-            bucket = counts[facet]
-            for v in values[facet]:
-                bucket[v] = bucket.get(v, 0) + weight
-    counts["year"] = dict(sorted(counts["year"].items(), reverse=True))
-    counts["type"] = dict(sorted(counts["type"].items(), key=lambda kv: (-kv[1], kv[0])))
-    counts["sectors"] = dict(sorted(counts["sectors"].items()))
-    return {"type": counts["type"], "sector": counts["sectors"], "year": counts["year"]}
+        values = _facet_values(meta[doc_id])
+        for facet in FACETS:
+            if passes_filters(meta[doc_id], filters or {}, skip=facet):
+                for v in values[facet]:
+                    counts[facet][v] = counts[facet].get(v, 0) + weight
+    return {
+        "type": dict(sorted(counts["type"].items(), key=lambda kv: (-kv[1], kv[0]))),
+        "sector": dict(sorted(counts["sectors"].items())),
+        "year": dict(sorted(counts["year"].items(), reverse=True)),
+    }
 
 
 # The ranking scores only the passages that match the most query words, as

@@ -155,3 +155,25 @@ def test_a_quoted_hyphenated_word_is_a_phrase_of_its_parts(service):
 def test_numbers_with_separators_are_one_term(service):
     plan = parse_query("1,5 miljoen en 2.500 euro")
     assert plan.words[0] == "1,5" and "2.500" in plan.words
+
+
+def test_facet_counts_match_their_plain_definition():
+    import random
+
+    from indexer.whoosh_index import _facet_counts_reference, facet_counts
+
+    rng = random.Random(3)
+    types, sectors = ["publicatie", "faq", "nieuws"], ["po", "vo", "so"]
+    meta = {f"d{i}": (rng.choice(types), sorted(rng.sample(sectors, rng.randint(0, 3))),
+                      rng.choice([None, 2019, 2020, 2021])) for i in range(300)}
+    for trial in range(40):
+        weights = {d: (1 if trial % 2 else rng.randint(1, 5)) for d in rng.sample(sorted(meta), 120)}
+        weights["onbekend"] = 1  # a document without metadata counts nowhere
+        filters = {}
+        if trial % 3:
+            filters["type"] = rng.sample(types, rng.randint(1, 2))
+        if trial % 4:
+            filters["sectors"] = rng.sample(sectors, 1)
+        if trial % 5 == 0:
+            filters["year"] = [2020, "2021"]
+        assert facet_counts(weights, meta, filters) == _facet_counts_reference(weights, meta, filters)
