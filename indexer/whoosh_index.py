@@ -655,8 +655,8 @@ class SearchIndex:
         saves the merge, which runs on one core (see bench/RESULTS.md); a
         small batch stays in this process, where it is quicker to start."""
         if documents >= PARALLEL_FROM:
-            return IndexWriter(_MpWriter(self._ix, procs=WRITER_PROCESSES, multisegment=True, limitmb=1024), self)
-        return IndexWriter(self._ix.writer(limitmb=1024), self)
+            return IndexWriter(_MpWriter(self._ix, procs=WRITER_PROCESSES, multisegment=True, limitmb=1024, compound=False), self)
+        return IndexWriter(self._ix.writer(limitmb=1024, compound=False), self)
 
     # -- documents ---------------------------------------------------------------
 

@@ -523,7 +523,7 @@ def test_a_full_disk_during_the_multi_process_writer_stops_the_run_cleanly(base,
     mounts.append(disk)
     source, root = workspace(base, disk)
     before_results, before_snapshot = results_of(root), snapshot(root)
-    filler = _fill(disk, 3 * 1024 * 1024)  # the writer processes run out of room for their segments
+    filler = _fill(disk, 256 * 1024)  # the writer processes run out of room for their segments
     proc = start(*index_args(source, root, "--full"))
     try:
         _, err = proc.communicate(timeout=120)
