@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,8 @@ def loadtest_source(work: Path) -> Path:
         shutil.rmtree(source, ignore_errors=True)
         shutil.copytree(REPO / "corpus", source, ignore=shutil.ignore_patterns("tools"))
         shutil.copytree(synthetic, source / "synthetic", ignore=shutil.ignore_patterns("catalogue.toml", ".*"))
-        extra = (synthetic / "catalogue.toml").read_text(encoding="utf-8").replace('["', '["synthetic/')
+        extra = re.sub(r'^\["', '["synthetic/', (synthetic / "catalogue.toml").read_text(encoding="utf-8"),
+                       flags=re.MULTILINE)  # the table keys, not the values
         with (source / "catalogue.toml").open("a", encoding="utf-8") as fh:
             fh.write("\n" + extra)
         stamp.write_text("demo corpus + corpus-10000\n")

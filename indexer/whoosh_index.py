@@ -15,6 +15,7 @@ engine means replacing this module. The index holds two kinds of records:
 from __future__ import annotations
 
 import bisect
+from array import array
 import heapq
 import math
 from collections import Counter
@@ -546,6 +547,33 @@ class _Docnums(wq.Query):
         return _ZeroListMatcher(ids) if ids else NullMatcher()
 
 
+class PhraseIndex:
+    """Phrases (titles, then headings, in order) by the surface words they
+    hold: which phrases hold every given word and a word with a prefix."""
+
+    def __init__(self, entries: list[tuple[str, str, str]], surface):
+        self.entries = entries
+        postings: dict[str, list[int]] = {}
+        for n, (_kind, phrase, _doc) in enumerate(entries):
+            for term in set(surface.terms(phrase)):
+                postings.setdefault(term, []).append(n)
+        self._postings = {t: array("I", ns) for t, ns in postings.items()}
+        self._terms = sorted(self._postings)
+
+    def matching(self, words: list[str], prefix: str) -> list[int]:
+        """Entry numbers, in order, holding every word and a word starting with ``prefix``."""
+        lo = bisect.bisect_left(self._terms, prefix)
+        hi = bisect.bisect_left(self._terms, prefix + "\U0010ffff")
+        found: set[int] = set()
+        for term in self._terms[lo:hi]:
+            found.update(self._postings[term])
+        for word in words:
+            found.intersection_update(self._postings.get(word, ()))
+            if not found:
+                break
+        return sorted(found)
+
+
 class SearchIndex:
     """One Whoosh index directory (one generation of the index)."""
 
@@ -561,6 +589,7 @@ class SearchIndex:
         self._counts: SpellingCounts | None = None
         self._records: list[DocumentRecord] | None = None
         self._sorted_words: list[str] | None = None
+        self._phrases: PhraseIndex | None = None
         self.version = 0  # goes up whenever the index changed under this object
 
     # -- lifecycle ----------------------------------------------------------------
@@ -602,6 +631,7 @@ class SearchIndex:
         self._counts = None
         self._records = None
         self._sorted_words = None
+        self._phrases = None
         self.version += 1
         return True
 
@@ -1088,22 +1118,25 @@ class SearchIndex:
         m = re.search(r"[^\W_][\w-]*$", text)
         head = text[: m.start()] if m else text  # "speciaal onderwijs -regu" keeps its "-"
         out: list[dict[str, str]] = []
-        def fits(text: str) -> bool:
-            have = surface.terms(text)  # every word typed so far, the last as a prefix
-            return all(w in have for w in words[:-1]) and any(t.startswith(last) for t in have)
-
         if len(last) >= 2:
-            records = self.documents()
-            titles = [r for r in records if fits(r.title)][:3]
-            out += [{"text": r.title, "kind": "titel", "id": r.doc_id} for r in titles]
-            seen_headings = {r.title.lower() for r in titles}
-            for r in records:
-                for _level, heading, _page in r.headings:
-                    if len(out) >= 5:
-                        break
-                    if heading.lower() not in seen_headings and len(heading) <= 120 and fits(heading):
-                        out.append({"text": heading, "kind": "kop", "id": r.doc_id})
-                        seen_headings.add(heading.lower())
+            phrases = self._phrase_index()
+            titles = 0
+            seen_headings: set[str] = set()
+            # every word typed so far, the last as a prefix, in titles (in
+            # source order) and then headings
+            for n in phrases.matching(words[:-1], last):
+                kind, phrase, doc_id = phrases.entries[n]
+                if kind == "titel":
+                    if titles < 3:
+                        out.append({"text": phrase, "kind": "titel", "id": doc_id})
+                        seen_headings.add(phrase.lower())
+                        titles += 1
+                    continue
+                if len(out) >= 5:
+                    break
+                if phrase.lower() not in seen_headings and len(phrase) <= 120:
+                    out.append({"text": phrase, "kind": "kop", "id": doc_id})
+                    seen_headings.add(phrase.lower())
         seen = {o["text"].lower() for o in out}
         for word in self._words_with_prefix(last, limit * 3):
             if word == last or word in dutch_analysis.dutch_stop_words():
@@ -1161,6 +1194,16 @@ class SearchIndex:
         if self._spelling is None:
             self._spelling = SpellingVocabulary(counts.counts)
         return self._spelling
+
+    def _phrase_index(self) -> "PhraseIndex":
+        """Titles and headings by the words they hold, for completions (once per searcher)."""
+        self.searcher()
+        if self._phrases is None:
+            records = self.documents()
+            entries = [("titel", r.title, r.doc_id) for r in records]
+            entries += [("kop", heading, r.doc_id) for r in records for _level, heading, _page in r.headings]
+            self._phrases = PhraseIndex(entries, dutch_analysis.surface_analyzer())
+        return self._phrases
 
     def _words_with_prefix(self, prefix: str, limit: int) -> list[str]:
         """The ``limit`` most frequent known words that start with ``prefix``."""
