@@ -88,6 +88,15 @@ class SearchService:
             self._live_index()
             return self._source_dir
 
+    def warm_up(self) -> None:
+        """Open the live index and build what the first searches would
+        otherwise build while a visitor waits (document table, spelling
+        vocabulary, completions). Without an index it does nothing."""
+        try:
+            self._on_live_index(lambda index: index.warm_up())
+        except IndexMissingError:
+            pass
+
     def close(self) -> None:
         with self._lock:
             if self._index is not None:

@@ -1195,6 +1195,14 @@ class SearchIndex:
             self._spelling = SpellingVocabulary(counts.counts)
         return self._spelling
 
+    def warm_up(self) -> None:
+        """Build the per-searcher tables the first searches need."""
+        self._doc_of_docnum()
+        self.document_meta()
+        self._spelling_vocabulary()
+        self._words_with_prefix("a", 1)
+        self._phrase_index()
+
     def _phrase_index(self) -> "PhraseIndex":
         """Titles and headings by the words they hold, for completions (once per searcher)."""
         self.searcher()

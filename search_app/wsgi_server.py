@@ -21,6 +21,13 @@ class _Gunicorn(BaseApplication):
         return self._app
 
 
+def _warm_up(worker) -> None:
+    try:
+        worker.wsgi.extensions["search_service"].warm_up()
+    except Exception:  # a worker that cannot warm up still serves (and reports errors per request)
+        worker.log.exception("warming up the search index failed")
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 2) -> None:
     options = {
         "bind": f"{host}:{port}",
@@ -28,5 +35,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 2) -> None:
         "worker_class": "sync",
         "timeout": 30,
         "accesslog": "-",
+        # each worker opens the index and builds its tables before it takes
+        # requests, so the first visitors do not wait for that
+        "post_worker_init": _warm_up,
     }
     _Gunicorn(create_app(), options).run()
