@@ -47,10 +47,20 @@ class LiveServer:
         """Resident memory of the master and each worker, in MB."""
         master = psutil.Process(self.process.pid)
         workers = master.children(recursive=True)
+        procs = [master] + workers
+
+        def pss(p) -> float:
+            try:
+                return p.memory_full_info().pss
+            except (psutil.AccessDenied, AttributeError):
+                return float("nan")
+
         return {
             "master": master.memory_info().rss / 2**20,
             "workers": [w.memory_info().rss / 2**20 for w in workers],
-            "total": (master.memory_info().rss + sum(w.memory_info().rss for w in workers)) / 2**20,
+            "total": sum(p.memory_info().rss for p in procs) / 2**20,
+            # proportional: pages the workers share with the master counted once
+            "pss_total": sum(pss(p) for p in procs) / 2**20,
         }
 
 

@@ -320,7 +320,8 @@ def run(plan: Plan, work: Path) -> str:
             rss = server.rss_mb()
         search_rows.append(http.row(f"{size:,} docs, HTTP `/api/search` (gunicorn, 2 workers)"))
         memory_rows.append(f"| {size:,} | {passages:,} | {size_mb:.0f} | {rss['master']:.0f} | "
-                           f"{' + '.join(f'{w:.0f}' for w in rss['workers'])} | {rss['total']:.0f} |")
+                           f"{' + '.join(f'{w:.0f}' for w in rss['workers'])} | {rss['total']:.0f} | "
+                           f"{rss['pss_total']:.0f} |")
 
         if size in (10000,) or (plan.quick and size == 1000):
             print("  tantivy reference", flush=True)
@@ -407,8 +408,8 @@ def run(plan: Plan, work: Path) -> str:
         "",
         "### Memory and size",
         "",
-        "| documents | passages | index MB | server master RSS MB | worker RSS MB | total RSS MB |",
-        "|---|---|---|---|---|---|",
+        "| documents | passages | index MB | server master RSS MB | worker RSS MB | total RSS MB | total PSS MB |",
+        "|---|---|---|---|---|---|---|",
         *memory_rows,
     ]
     return "\n".join(lines) + "\n"
