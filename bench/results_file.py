@@ -38,12 +38,13 @@ def machine() -> str:
 
 
 def commit() -> str:
+    repo = RESULTS.parent.parent
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             cwd=RESULTS.parent, timeout=5)
+                             cwd=repo, timeout=5)
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
                                 ":!bench/RESULTS.md"], capture_output=True, text=True,
-                               cwd=RESULTS.parent, timeout=5).stdout.strip()
+                               cwd=repo, timeout=5).stdout.strip()
         return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"

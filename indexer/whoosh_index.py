@@ -337,6 +337,15 @@ class _SnippetFragmenter(highlight.PinpointFragmenter):
         return merged
 
 
+def _with_snippets(results):
+    """Results whose hits highlight the query words in the stored body."""
+    results.highlighter = highlight.Highlighter(
+        fragmenter=_SnippetFragmenter(maxchars=240, surround=70, autotrim=True),
+        formatter=MarkFormatter(),
+    )
+    return results
+
+
 def _plain_snippet(text: str, limit: int = 240) -> str:
     if len(text) <= limit:
         return escape(text, quote=False)
@@ -1004,31 +1013,16 @@ class SearchIndex:
         while True:
             if bounds is not None:
                 hits = self._top_within_bounds(searcher, q, bounds, limit)
-                if mode != "documents":
-                    return hits
-                kept, per = [], {}
-                for hit in hits:
-                    d = hit["doc_id"]
-                    if per.get(d, 0) < per_doc:
-                        per[d] = per.get(d, 0) + 1
-                        kept.append(hit)
-                if len(per) >= need or len(hits) < limit:
-                    return kept
-                limit *= 4
-                continue
-            # terms=False: recording each scored passage's matching terms cost
-            # more than finding them again in the few passages shown (the
-            # cached analyzer re-reads a passage in well under a millisecond)
-            kwargs = dict(limit=limit, terms=False)
-            if sort == "date":
-                kwargs["sortedby"] = [sorting.FieldFacet("date_sort", reverse=True), sorting.ScoreFacet()]
-            results = searcher.search(q, **kwargs)
-            results.highlighter = highlight.Highlighter(
-                fragmenter=_SnippetFragmenter(maxchars=240, surround=70, autotrim=True),
-                formatter=MarkFormatter(),
-            )
-            # from top_n directly: list(results) would ask len(), which counts every match
-            hits = [searching.Hit(results, n, i, score) for i, (score, n) in enumerate(results.top_n)]
+            else:
+                # terms=False: recording each scored passage's matching terms cost
+                # more than finding them again in the few passages shown (the
+                # cached analyzer re-reads a passage in well under a millisecond)
+                kwargs = dict(limit=limit, terms=False)
+                if sort == "date":
+                    kwargs["sortedby"] = [sorting.FieldFacet("date_sort", reverse=True), sorting.ScoreFacet()]
+                results = _with_snippets(searcher.search(q, **kwargs))
+                # from top_n directly: list(results) would ask len(), which counts every match
+                hits = [searching.Hit(results, n, i, score) for i, (score, n) in enumerate(results.top_n)]
             if mode != "documents":
                 return hits
             kept, per = [], {}
@@ -1054,11 +1048,7 @@ class SearchIndex:
             if more:
                 scored = sorted(scored + self._score_passages(searcher, q, more, limit),
                                 key=lambda sn: (-sn[0], sn[1]))[:limit]
-        results = searcher.search(wq.NullQuery, limit=1)  # a results object to hang the hits on
-        results.highlighter = highlight.Highlighter(
-            fragmenter=_SnippetFragmenter(maxchars=240, surround=70, autotrim=True),
-            formatter=MarkFormatter(),
-        )
+        results = _with_snippets(searcher.search(wq.NullQuery, limit=1))  # a results object to hang the hits on
         results.q = q
         return [searching.Hit(results, n, i, score) for i, (score, n) in enumerate(scored)]
 
