@@ -452,13 +452,14 @@ def _facet_counts_reference(weights, meta, filters):
     }
 
 
-# The ranking scores only the passages that match the most query words, as
-# long as they are plenty: a passage with fewer of the words is scaled down by
-# the coordination factor (a quarter or less for one word of four) and would
-# need an extreme score to reach the first page. Scoring every passage with
-# any query word was most of a search's time (Whoosh walks its matcher tree
-# in Python); `make eval` and the benchmark's top-10 agreement check this.
+# Ranking with score bounds (MaxScore): the passages with the highest bounds
+# are scored first, at least this many of them, then only those left whose
+# bound still reaches the last score kept. Scoring every passage with any
+# query word was most of a search's time (Whoosh walks its matcher tree in
+# Python). The result is the top N an exhaustive search gives
+# (tests/test_search.py compares the two).
 MIN_CANDIDATE_PASSAGES = 400
+FIRST_ROUND_FACTOR = 4  # the first round scores this many times the passages wanted
 
 
 @dataclass
@@ -1039,7 +1040,7 @@ class SearchIndex:
         """The ``limit`` best passages, as an exhaustive search would rank
         them: first the passages with the highest bounds are scored; then
         those left whose bound still reaches the last score kept."""
-        first = bounds[: max(MIN_CANDIDATE_PASSAGES, limit * 4)]
+        first = bounds[: max(MIN_CANDIDATE_PASSAGES, limit * FIRST_ROUND_FACTOR)]
         scored = self._score_passages(searcher, q, [n for _, n in first], limit)
         rest = bounds[len(first):]
         if rest:
