@@ -216,5 +216,7 @@ def test_newer_first_equals_its_plain_definition():
             hits.append(FakeHit(score, body=body, n=n, **({"date": date} if date else {})))
         got = [h["n"] for h in newer_first(hits)]
         assert got == [h["n"] for h in reference(hits)]
+        shown = rng.randint(1, 12)
+        assert [h["n"] for h in newer_first(hits, shown=shown)][:shown] == got[:shown]
         moved += got != sorted(got)
     assert moved > 10  # the cases do reorder
