@@ -80,7 +80,7 @@ def live_server(index_root: Path, workers: int = 2, env: dict | None = None) -> 
     )
     server = LiveServer(process, port)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # workers warm up first (about 8 s of CPU each at 50k)
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the server stopped at start (exit {process.returncode})")
@@ -91,7 +91,7 @@ def live_server(index_root: Path, workers: int = 2, env: dict | None = None) -> 
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /healthz within 60 s")
+                raise RuntimeError("the server did not answer /healthz within 180 s")
             time.sleep(0.2)
         yield server
     finally:

@@ -703,8 +703,12 @@ class PhraseIndex:
         self._phrases = [phrase for phrase, _doc in titles] + [phrase for phrase, _doc in headings]
         self._docs = [doc for _phrase, doc in titles] + [doc for _phrase, doc in headings]
         postings: dict[str, list[int]] = {}
+        terms_of: dict[str, set[str]] = {}  # headings repeat ("Inleiding", "Conclusie"): analyse each once
         for n, phrase in enumerate(self._phrases):
-            for term in set(surface.terms(phrase)):
+            terms = terms_of.get(phrase)
+            if terms is None:
+                terms = terms_of[phrase] = set(surface.terms(phrase))
+            for term in terms:
                 postings.setdefault(term, []).append(n)
         self._postings = {t: array("I", ns) for t, ns in postings.items()}
         self._terms = sorted(self._postings)
