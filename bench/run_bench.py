@@ -197,7 +197,7 @@ class Plan:
 def plan_for(quick: bool) -> Plan:
     if quick:
         return Plan(True, (1000,), {1000: 1}, 1, 100, 2, 6, 1)
-    return Plan(False, (1000, 10000, 50000), {1000: 3, 10000: 1, 50000: 1}, 3, 150, 3, 24, 3)
+    return Plan(False, (1000, 10000, 50000), {1000: 3, 10000: 1, 50000: 1}, 3, 150, 3, 96, 3)
 
 
 def ingestion_rows(label: str, runs: list[IndexRun], stats: dict) -> tuple[str, float]:
