@@ -522,7 +522,7 @@ class _Docnums(wq.Query):
         return _ZeroListMatcher(ids) if ids else NullMatcher()
 
 
-POSTINGS_KEPT = 1_000_000  # postings kept per searcher (8 bytes each)
+POSTINGS_KEPT = 300_000  # postings kept per searcher (8 bytes each; p95 at 10k: 14.5 ms without, 8.7 with)
 _BYTE_TO_LENGTH = np.array([whoosh3.byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
