@@ -2,7 +2,13 @@
 
 Incremental by default: a file whose content hash (and catalogue entry) is
 unchanged is not parsed again, a changed one is replaced, a deleted one
-removed. ``full=True`` rebuilds into a fresh generation and swaps it in.
+removed. ``full=True`` builds a new generation and swaps it in: every file is
+hashed again and the catalogue applied again, but a document whose state is
+unchanged is carried over from the live generation (its Whoosh files are
+hard-linked into the new folder, then the incremental steps run against that
+copy) when the live generation was written with the same analysis (the
+fingerprint of :mod:`indexer.analysis_fingerprint`). Otherwise, and with
+``from_scratch=True``, every document is analysed again.
 A file that cannot be read is reported with its reason and skipped; the rest
 of the run goes on, and an earlier good version of that file stays indexed.
 
@@ -18,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
+from indexer.analysis_fingerprint import analysis_fingerprint
 from indexer.documents import DocumentRecord, ExtractedDocument, ExtractionError, HEADING, Passage, SourceFile
 from indexer.extract.dates import parse_date
 from indexer.extract.html_pages import extract_html_file
@@ -46,6 +53,9 @@ class IndexReport:
     documents: int = 0
     passages: int = 0
     seconds: float = 0.0
+    analysed: int = 0  # documents analysed and written by this run
+    carried_over: int = 0  # documents a new generation took over from the live one, not analysed again
+    rebuild_reason: str | None = None  # why a new generation analysed everything (Dutch)
 
     @property
     def exit_code(self) -> int:
@@ -63,6 +73,9 @@ class IndexReport:
             "failed": [{"source": s, "reason": r} for s, r in self.failed],
             "documents": self.documents,
             "passages": self.passages,
+            "analysed": self.analysed,
+            "carried_over": self.carried_over,
+            "rebuild_reason": self.rebuild_reason,
             "seconds": round(self.seconds, 2),
         }
 
@@ -77,6 +90,10 @@ class IndexReport:
             f"  ongewijzigd:  {len(self.unchanged)}",
             f"  mislukt:      {len(self.failed)}",
         ]
+        if self.full:
+            lines.append(f"  overgenomen:  {self.carried_over} (uit de vorige index, niet opnieuw geanalyseerd)")
+            lines.append(f"  geanalyseerd: {self.analysed}"
+                         + (f" (alles opnieuw: {self.rebuild_reason})" if self.rebuild_reason else ""))
         for label, items in (("+", self.added), ("~", self.updated), ("-", self.removed)):
             lines.extend(f"    {label} {path}" for path in items)
         for path, reason in self.failed:
@@ -201,11 +218,16 @@ def run_index(
     index_root: str | Path,
     *,
     full: bool = False,
+    from_scratch: bool = False,
     progress: Progress | None = None,
     profile: str = "dutch",
     cache_dir: str | Path | None = None,
 ) -> IndexReport:
     """Bring the index at ``index_root`` in line with ``source_dir``.
+
+    ``full=True`` builds a new generation and swaps it in; unchanged documents
+    are carried over from the live generation when it was analysed the same
+    way. ``from_scratch=True`` (implies ``full``) analyses every document again.
 
     Raises :class:`~indexer.index_store.IndexBusyError` when another run holds
     the lock, :class:`~indexer.sources.CatalogueError` for a broken catalogue
@@ -216,6 +238,7 @@ def run_index(
     """
     started = time.monotonic()
     progress = progress or _no_progress
+    full = full or from_scratch
     store = IndexStore(index_root)
     report = IndexReport(str(source_dir), str(index_root), full)
     cache = ExtractionCache(cache_dir if cache_dir is not None else Path(index_root) / "extract-cache")
@@ -224,15 +247,31 @@ def run_index(
         current = store.current_generation()
         old_index = SearchIndex(current) if current is not None and SearchIndex.exists(current) else None
         old_states = old_index.document_states() if old_index else {}
-        outdated = old_index is not None and store.read_manifest(current).get("schema_version") != SCHEMA_VERSION
-        fresh = full or old_index is None or outdated
-        report.full = fresh
-        if fresh:
-            target = store.new_generation()
-            index = SearchIndex.create(target, profile=profile)
-        else:
+        manifest = store.read_manifest(current) if old_index is not None else {}
+        outdated = old_index is not None and manifest.get("schema_version") != SCHEMA_VERSION
+        # Why every document is analysed again, into an empty new generation;
+        # None: the run works incrementally, in the live generation or (--full)
+        # in a new one that starts as a copy of it.
+        if old_index is None:
+            report.rebuild_reason = "er was nog geen index"
+        elif outdated:
+            report.rebuild_reason = "de index had een ouder schema"
+        elif from_scratch:
+            report.rebuild_reason = "gevraagd met --from-scratch"
+        elif full and manifest.get("analysis") != analysis_fingerprint(profile):
+            report.rebuild_reason = "de tekstanalyse is gewijzigd sinds de vorige index"
+        rebuild = report.rebuild_reason is not None
+        new_generation = report.full = full or rebuild
+        if not new_generation:
             target = current
             index = old_index
+        else:
+            target = store.new_generation()
+            try:
+                index = SearchIndex.create(target, profile=profile) if rebuild else SearchIndex.create_from(old_index, target)
+            except BaseException:
+                store.discard(target)
+                raise
 
         ids = _assign_ids(sources, old_states)
         # a file that is there but cannot be read is not a deleted file
@@ -242,8 +281,8 @@ def run_index(
             old = old_states.get(s.path)
             if old is not None and old[1] == s.state:
                 report.unchanged.append(s.path)
-                if fresh:
-                    todo.append(s)  # a full rebuild parses everything again
+                if rebuild:
+                    todo.append(s)  # a rebuild analyses everything again
             else:
                 todo.append(s)
         report.removed = sorted(p for p in old_states if p not in paths)
@@ -257,6 +296,8 @@ def run_index(
             writer: IndexWriter = index.writer(documents=len(todo))
         except BaseException:
             pool.close()
+            if new_generation:
+                store.discard(target)
             raise
 
         def failed(path: str, reason: str) -> None:
@@ -264,7 +305,7 @@ def run_index(
             old = old_states.get(path)
             if old is not None and old_index is not None:
                 reason += " (de vorige versie blijft doorzoekbaar)"
-                if fresh:
+                if rebuild:
                     _copy_document(old_index, writer, old[0])
             report.failed.append((path, reason))
 
@@ -286,15 +327,16 @@ def run_index(
                     failed(source.path, outcome.error or "onbekende fout")
                     continue
                 record, passages, sectors = build_record(source, outcome.doc, ids[source.path])
-                if not fresh and old is not None:
+                if not rebuild and old is not None:
                     writer.delete_document(old[0])
                 writer.add_document(record, passages, sectors)
+                report.analysed += 1
                 if old is None:
                     report.added.append(source.path)
                 elif old[1] != source.state:
                     report.updated.append(source.path)
             pool.close()
-            if not fresh:
+            if not rebuild:
                 for path in report.removed:
                     writer.delete_document(old_states[path][0])
             writer.commit()
@@ -302,27 +344,45 @@ def run_index(
                 "schema_version": SCHEMA_VERSION,
                 "profile": index.profile,
                 "source_dir": str(Path(source_dir).resolve()),
+                "analysis": _analysis_after(manifest.get("analysis"), profile=index.profile,
+                                            new_generation=new_generation, analysed=report.analysed),
             })
         except BaseException:
             pool.close()  # first: no worker outlives an interrupted run (closing twice is harmless)
             writer.cancel()
-            if fresh:
+            if new_generation:
                 store.discard(target)
             raise
         finally:
             pool.close()
-        if fresh:
+        if new_generation:
             store.publish(target)
+            if not rebuild:
+                report.carried_over = len(old_states) - len(report.removed) - len(report.updated)
         cache.prune({s.content_hash for s in sources})
         final = SearchIndex(target)
         stats = final.stats()
         report.documents = int(stats["documents"])
         report.passages = int(stats["passages"])
         final.close()
+        if index is not final and index is not old_index:
+            index.close()
         if old_index is not None and old_index is not final:
             old_index.close()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _analysis_after(before: str | None, *, profile: str, new_generation: bool, analysed: int) -> str | None:
+    """The analysis fingerprint a generation's manifest records: the one all
+    its documents were analysed with, or None when they may differ (an
+    incremental run of other code added documents to an index of older
+    analysis); a ``--full`` run then analyses everything again."""
+    if new_generation:  # analysed from scratch, or carried over because the fingerprints matched
+        return analysis_fingerprint(profile)
+    if analysed == 0 or before == analysis_fingerprint(profile):
+        return before
+    return None
 
 
 def _copy_document(old_index: SearchIndex, writer: IndexWriter, doc_id: str) -> None:

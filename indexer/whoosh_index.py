@@ -21,8 +21,10 @@ import math
 from collections import Counter
 from itertools import chain
 import errno
+import os
 import queue
 import re
+import shutil
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
@@ -557,6 +559,17 @@ class _Docnums(wq.Query):
         return _ZeroListMatcher(ids) if ids else NullMatcher()
 
 
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to ``source`` at ``target``; a copy where links cannot be
+    made (another file system, or one without hard links)."""
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+        shutil.copy2(source, target)
+
+
 class PhraseIndex:
     """Phrases (titles, then headings, in order) by the surface words they
     hold: which phrases hold every given word and a word with a prefix."""
@@ -610,6 +623,41 @@ class SearchIndex:
         directory.mkdir(parents=True, exist_ok=True)
         whoosh_index.create_in(str(directory), build_schema(profile))
         return cls(directory)
+
+    @classmethod
+    def create_from(cls, live: "SearchIndex", directory: str | Path) -> "SearchIndex":
+        """A new index in the empty folder ``directory`` that holds what ``live``
+        holds: the files of its last commit and the spelling counts beside
+        them, hard-linked (copied where the file system has no hard links).
+
+        Sharing files is safe because Whoosh never changes a file it wrote: a
+        commit writes new segment files and a new TOC (under a temporary name,
+        then renamed), and then deletes the files the new TOC no longer names;
+        deleting a link in one folder leaves the other folder's link alone.
+        The spelling counts are replaced whole (a new file renamed over the
+        old one), never rewritten in place, and carry the generation number
+        of the commit they belong to, which the copy shares."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        names = live.committed_files()
+        if SpellingCounts.path(live.directory).is_file():
+            names.append(SpellingCounts.path(live.directory).name)
+        for name in names:
+            _link_or_copy(live.directory / name, directory / name)
+        return cls(directory)
+
+    def committed_files(self) -> list[str]:
+        """The file names of the index's last commit: its table of contents
+        (TOC) and the files of the segments that TOC names. Older TOCs, files
+        a killed commit left behind and Whoosh's lock file are not among them."""
+        storage, name = self._ix.storage, self._ix.indexname
+        toc = whoosh_index.TOC.read(storage, name)
+        listing = storage.list()
+        files = [whoosh_index.TOC._filename(name, toc.generation)]
+        for segment in toc.segments:
+            prefix = segment.segment_id() + "."
+            files.extend(f for f in listing if f.startswith(prefix))
+        return files
 
     @staticmethod
     def exists(directory: str | Path) -> bool:
@@ -1455,4 +1503,7 @@ class IndexWriter:
         self._counts.save(self._index.directory)
 
     def cancel(self) -> None:
-        self._w.cancel()
+        """Drop what was written; nothing to do after the commit (a failure
+        after it, such as writing the manifest, must surface as itself)."""
+        if not self._w.is_closed:
+            self._w.cancel()

@@ -192,7 +192,7 @@ def test_an_interrupted_full_rebuild_leaves_the_live_index_alone(corpus, tmp_pat
 
     monkeypatch.setattr(index_run, "build_record", failing)
     with pytest.raises(KeyboardInterrupt):
-        run_index(corpus, root, full=True)
+        run_index(corpus, root, from_scratch=True)  # a rebuild: every document goes through build_record
     assert store.current_generation() == live
     assert sorted(p.name for p in root.glob("gen-*")) == [live.name]  # half-built one discarded
     assert len(titles(root, "samenwerkingsverband")) > 0
@@ -313,6 +313,8 @@ def test_a_full_rebuild_does_not_parse_unchanged_files_again(corpus, tmp_path, c
     count_extractions.clear()
     report = run_index(corpus, root, full=True)
     assert count_extractions == [] and report.documents == N_DEMO
+    report = run_index(corpus, root, from_scratch=True)  # analysed again, from the extraction cache
+    assert count_extractions == [] and report.documents == N_DEMO and report.analysed == N_DEMO
     pdf_fixtures.corrupt_pdf(corpus / "kapot.pdf")
     run_index(corpus, root)
     count_extractions.clear()
@@ -359,3 +361,249 @@ def test_full_rebuilds_keep_the_live_generation_when_the_index_path_is_relative(
         assert svc.search("passend onderwijs").total > 0
     finally:
         svc.close()
+
+
+# -- --full carries unchanged documents over --------------------------------------------
+
+
+QUERIES = ("samenwerkingsverband", "geintegreerde voorziening", "Hoeveel samenwerkingsverbanden zijn er in het po?",
+           "zorgplicht", "EMB")
+
+
+def index_contents(root) -> dict:
+    """What an index holds, for comparing two of them: each document's record
+    (without its indexing time) and passages, the spelling counts and the top
+    results of a few queries, in documents and in passages mode."""
+    from indexer.whoosh_index import SearchIndex
+
+    svc = SearchService(root)
+    try:
+        docs = {}
+        for r in svc.documents():
+            record = dict(vars(r), indexed_at=None)
+            docs[r.source] = (record, [(p.number, p.text, p.heading_path, p.page, p.is_question)
+                                       for p in svc.passages(r.doc_id)])
+        results = {q: ([h.id for h in svc.search(q, k=5).hits], [h.id for h in svc.search(q, k=5, mode="passages").hits])
+                   for q in QUERIES}
+        stats = svc.stats()
+    finally:
+        svc.close()
+    index = SearchIndex(IndexStore(root).current_generation())
+    try:
+        counts = dict(index.spelling_counts().counts)
+    finally:
+        index.close()
+    return {"docs": docs, "results": results, "counts": counts,
+            "documents": stats["documents"], "passages": stats["passages"]}
+
+
+def clean_build(corpus, root, tmp_path):
+    """The same folder indexed into a new index (the extraction cache shared: no PDF parsed twice)."""
+    reference = tmp_path / "schoon"
+    shutil.rmtree(reference, ignore_errors=True)
+    report = run_index(corpus, reference, cache_dir=root / "extract-cache")
+    return report, reference
+
+
+@pytest.fixture
+def count_analyses(monkeypatch):
+    """Documents written into an index (each one analysed), by source path."""
+    from indexer.whoosh_index import IndexWriter
+
+    written: list[str] = []
+    real = IndexWriter.add_document
+
+    def counting(self, record, passages, sectors):
+        written.append(record.source)
+        return real(self, record, passages, sectors)
+
+    monkeypatch.setattr(IndexWriter, "add_document", counting)
+    return written
+
+
+def live_files(root) -> dict[str, tuple[int, int, int]]:
+    """The live generation's files with inode, size and modification time."""
+    gen = IndexStore(root).current_generation()
+    return {p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in gen.iterdir()}
+
+
+def test_full_on_an_unchanged_corpus_carries_every_document_over(corpus, tmp_path, count_extractions,
+                                                                  count_analyses):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    live = IndexStore(root).current_generation()
+    count_extractions.clear()
+    count_analyses.clear()
+    report = run_index(corpus, root, full=True)
+    assert count_analyses == [] and count_extractions == []  # nothing analysed, nothing parsed
+    assert (report.carried_over, report.analysed, report.rebuild_reason) == (N_DEMO, 0, None)
+    assert len(report.unchanged) == N_DEMO and report.documents == N_DEMO
+    rendered = report.render()
+    assert f"overgenomen:  {N_DEMO} (uit de vorige index" in rendered and "geanalyseerd: 0" in rendered
+    new = IndexStore(root).current_generation()
+    assert new != live and live.exists()  # a new generation, swapped in; the old one kept for readers
+    # the segments are shared with the generation it replaced, not written again
+    shared = {p.stat().st_ino for p in live.iterdir()} & {p.stat().st_ino for p in new.iterdir()}
+    assert len(shared) >= 5
+    # the spelling counts beside the new generation belong to its last commit
+    from indexer.spelling_counts import SpellingCounts
+    from indexer.whoosh_index import SearchIndex
+
+    index = SearchIndex(new)
+    assert SpellingCounts.load(new, index.searcher().reader().generation()) is not None
+    index.close()
+    _, reference = clean_build(corpus, root, tmp_path)
+    assert index_contents(root) == index_contents(reference)
+
+
+def test_full_with_a_changed_a_deleted_and_a_new_file_equals_a_clean_build(corpus, tmp_path, count_analyses):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    for n in range(2):  # a few small segments in the live generation, so the rebuild's commit merges some
+        page = corpus / "webpaginas" / f"extra-{n}.html"
+        page.write_text(f"<html><head><title>Extra {n}</title></head><body><main><h1>Extra {n}</h1>"
+                        f"<p>Een korte pagina over de zorgplicht en het samenwerkingsverband, deel {n}.</p>"
+                        "</main></body></html>", encoding="utf-8")
+        run_index(corpus, root)
+    (corpus / "webpaginas" / "extra-0.html").unlink()
+    news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
+    news.write_text(news.read_text(encoding="utf-8").replace(
+        "<p class=\"authors\">", "<p>Het leernetwerk bespreekt ook de zebrapadregeling.</p>\n<p class=\"authors\">"),
+        encoding="utf-8")
+    (corpus / "webpaginas" / "po-raad-passend-onderwijs.html").unlink()
+    shutil.copy(corpus / "verslagen" / "webinar-experimenteerregeling-vragen-en-antwoorden.pdf",
+                corpus / "verslagen" / "webinar-kopie.pdf")
+    before = live_files(root)
+    count_analyses.clear()
+    report = run_index(corpus, root, full=True)
+    assert sorted(count_analyses) == ["verslagen/webinar-kopie.pdf", "webpaginas/leernetwerk-samenwerkingsverbanden.html"]
+    assert report.added == ["verslagen/webinar-kopie.pdf"]
+    assert report.updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
+    assert report.removed == ["webpaginas/extra-0.html", "webpaginas/po-raad-passend-onderwijs.html"]
+    assert (report.analysed, report.carried_over) == (2, N_DEMO + 2 - 3)
+    assert report.documents == N_DEMO + 1
+    previous = root / "previous"
+    assert {p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns)
+            for p in previous.resolve().iterdir()} == before  # the replaced generation untouched
+    assert titles(root, "zebrapadregeling") == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
+    _, reference = clean_build(corpus, root, tmp_path)
+    assert index_contents(root) == index_contents(reference)
+
+
+def test_a_changed_analysis_makes_full_analyse_everything(corpus, tmp_path, monkeypatch, count_analyses):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    monkeypatch.setattr(index_run, "analysis_fingerprint", lambda profile: "een-andere-analyse")
+    count_analyses.clear()
+    report = run_index(corpus, root, full=True)
+    assert len(count_analyses) == N_DEMO and report.analysed == N_DEMO and report.carried_over == 0
+    assert report.rebuild_reason == "de tekstanalyse is gewijzigd sinds de vorige index"
+    assert "alles opnieuw: de tekstanalyse is gewijzigd" in report.render()
+    assert IndexStore.read_manifest(IndexStore(root).current_generation())["analysis"] == "een-andere-analyse"
+    count_analyses.clear()
+    again = run_index(corpus, root, full=True)  # the new analysis is recorded: now it carries over
+    assert count_analyses == [] and again.carried_over == N_DEMO
+
+
+def test_documents_added_by_other_analysis_make_the_next_full_analyse_everything(corpus, tmp_path, monkeypatch,
+                                                                                 count_analyses):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    monkeypatch.setattr(index_run, "analysis_fingerprint", lambda profile: "een-andere-analyse")
+    shutil.copy(corpus / "webpaginas" / "praktijkvoorbeelden.html", corpus / "webpaginas" / "kopie.html")
+    run_index(corpus, root)  # an incremental run of other code: the index now mixes two analyses
+    assert IndexStore.read_manifest(IndexStore(root).current_generation())["analysis"] is None
+    count_analyses.clear()
+    report = run_index(corpus, root, full=True)
+    assert len(count_analyses) == N_DEMO + 1 and report.carried_over == 0
+
+
+def test_the_analysis_fingerprint_follows_what_decides_the_index(tmp_path, monkeypatch):
+    from indexer import analysis_fingerprint as fingerprint
+
+    package = tmp_path / "indexer"
+    shutil.copytree(fingerprint.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", package)
+    fingerprint.analysis_fingerprint.cache_clear()
+    try:
+        first = fingerprint.analysis_fingerprint("dutch")
+        assert fingerprint.analysis_fingerprint("plain") != first
+        stop_words = package / "data" / "stopwords-nl.txt"
+        stop_words.write_text(stop_words.read_text(encoding="utf-8") + "\nzebrapad\n", encoding="utf-8")
+        fingerprint.analysis_fingerprint.cache_clear()
+        assert fingerprint.analysis_fingerprint("dutch") != first
+        stop_words.write_text(stop_words.read_text(encoding="utf-8").replace("\nzebrapad\n", ""), encoding="utf-8")
+        (package / "data" / "thesaurus-nl.txt").write_text("zebrapad = oversteekplaats\n", encoding="utf-8")
+        fingerprint.analysis_fingerprint.cache_clear()
+        assert fingerprint.analysis_fingerprint("dutch") == first  # query-time data: not part of it
+    finally:
+        fingerprint.analysis_fingerprint.cache_clear()
+
+
+def test_from_scratch_analyses_every_document_again(corpus, tmp_path, count_analyses, count_extractions):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    live = IndexStore(root).current_generation()
+    count_analyses.clear()
+    count_extractions.clear()
+    report = run_index(corpus, root, from_scratch=True)
+    assert sorted(count_analyses) == sorted(report.unchanged) and len(count_analyses) == N_DEMO
+    assert count_extractions == []  # the text comes from the extraction cache
+    assert report.full and (report.analysed, report.carried_over) == (N_DEMO, 0)
+    assert report.rebuild_reason == "gevraagd met --from-scratch"
+    new = IndexStore(root).current_generation()
+    assert new != live
+    assert not {p.stat().st_ino for p in live.iterdir()} & {p.stat().st_ino for p in new.iterdir()}
+
+
+def test_a_full_run_that_fails_after_its_commit_leaves_the_live_generation_alone(corpus, tmp_path, monkeypatch):
+    """The carried-over copy shares its files with the live generation: its
+    commit (which merges segments and deletes the files it no longer needs)
+    and its removal when the run fails must leave the live folder as it was."""
+    import errno
+
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    for n in range(3):  # small segments that the next commit merges (and deletes in its own folder)
+        (corpus / f"klein-{n}.html").write_text(
+            f"<html><head><title>Klein {n}</title></head><body><main><h1>Klein {n}</h1>"
+            f"<p>Over de zorgplicht, deel {n}.</p></main></body></html>", encoding="utf-8")
+        run_index(corpus, root)
+    (corpus / "klein-1.html").unlink()
+    (corpus / "webpaginas" / "po-raad-passend-onderwijs.html").unlink()
+    live = IndexStore(root).current_generation()
+    before_files, before = live_files(root), index_contents(root)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(IndexStore, "write_manifest", staticmethod(disk_full))
+    with pytest.raises(OSError):
+        run_index(corpus, root, full=True)
+    assert IndexStore(root).current_generation() == live
+    assert sorted(p.name for p in root.glob("gen-*")) == [live.name]  # the new one removed
+    assert live_files(root) == before_files and index_contents(root) == before
+    monkeypatch.undo()
+    report = run_index(corpus, root, full=True)
+    assert report.removed == ["klein-1.html", "webpaginas/po-raad-passend-onderwijs.html"]
+    _, reference = clean_build(corpus, root, tmp_path)
+    assert index_contents(root) == index_contents(reference)
+
+
+def test_an_interrupted_full_run_with_carried_over_documents_leaves_the_live_index_alone(corpus, tmp_path,
+                                                                                         monkeypatch):
+    root = tmp_path / "index"
+    run_index(corpus, root)
+    shutil.copy(corpus / "webpaginas" / "praktijkvoorbeelden.html", corpus / "webpaginas" / "kopie.html")
+    live = IndexStore(root).current_generation()
+    before_files, before = live_files(root), index_contents(root)
+
+    def interrupted(source, doc, doc_id):
+        raise KeyboardInterrupt  # as if the run were stopped while writing the new file
+
+    monkeypatch.setattr(index_run, "build_record", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_index(corpus, root, full=True)
+    assert IndexStore(root).current_generation() == live
+    assert sorted(p.name for p in root.glob("gen-*")) == [live.name]
+    assert live_files(root) == before_files and index_contents(root) == before
