@@ -2,8 +2,11 @@
 
 Incremental by default: a file whose content hash (and catalogue entry) is
 unchanged is not parsed again, a changed one is replaced, a deleted one
-removed. ``full=True`` builds a new generation and swaps it in: every file is
-hashed again and the catalogue applied again, but a document whose state is
+removed. A file whose signature (size, mtime, ctime, inode) is what it was
+when its hash was taken is not even read: the states and signatures are kept
+beside the index (:mod:`indexer.document_states`), and so is the last parse
+of the catalogue. ``full=True`` builds a new generation and swaps it in:
+every file is hashed again and the catalogue parsed again, but a document whose state is
 unchanged is carried over from the live generation (its Whoosh files are
 hard-linked into the new folder, then the incremental steps run against that
 copy) when the live generation was written with the same analysis (the
@@ -19,16 +22,16 @@ first, keeps the one index writer and adds documents in path order.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
 from indexer.analysis_fingerprint import analysis_fingerprint
+from indexer.document_states import DocumentState, DocumentStates
 from indexer.documents import DocumentRecord, ExtractedDocument, ExtractionError, HEADING, Passage, SourceFile
 from indexer.extract.dates import parse_date
-from indexer.extract.html_pages import extract_html_file
-from indexer.extract.pdf_pages import extract_pdf
 from indexer.extraction_cache import ExtractionCache
 from indexer.extraction_pool import ExtractionPool, Outcome, run_task, worker_count
 from indexer.index_store import IndexStore
@@ -37,6 +40,7 @@ from indexer.sources import document_id, scan_sources
 from indexer.whoosh_index import SCHEMA_VERSION, IndexWriter, SearchIndex
 
 T = TypeVar("T")
+CATALOGUE_CACHE = "catalogue-parsed.json"  # in the index folder (sources.catalogue_entries)
 Progress = Callable[[Iterable[T], int], Iterator[T]]
 
 
@@ -106,10 +110,16 @@ def _no_progress(items: Iterable[T], total: int) -> Iterator[T]:
 
 
 def extract(source: SourceFile) -> ExtractedDocument:
-    """Read one source file; every failure becomes an :class:`ExtractionError`."""
+    """Read one source file; every failure becomes an :class:`ExtractionError`.
+    The parsers are imported here, not when the run starts: most runs parse
+    nothing (the run imports the ones it needs before its workers fork)."""
     try:
         if source.format == "pdf":
+            from indexer.extract.pdf_pages import extract_pdf
+
             return extract_pdf(source.abs_path, source.path)
+        from indexer.extract.html_pages import extract_html_file
+
         return extract_html_file(source.abs_path, source.path)
     except ExtractionError:
         raise
@@ -243,10 +253,22 @@ def run_index(
     report = IndexReport(str(source_dir), str(index_root), full)
     cache = ExtractionCache(cache_dir if cache_dir is not None else Path(index_root) / "extract-cache")
     with store.lock():
-        sources, skipped = scan_sources(source_dir)
         current = store.current_generation()
         old_index = SearchIndex(current) if current is not None and SearchIndex.exists(current) else None
-        old_states = old_index.document_states() if old_index else {}
+        remembered = _remembered_states(old_index)
+        old_states = {path: (e.doc_id, e.state) for path, e in remembered.items()}
+        # an incremental run hashes only the files whose signature changed; --full hashes every file
+        known = {} if full else {path: (e.signature, e.content_hash) for path, e in remembered.items() if e.signature}
+        try:
+            catalogue_cache = Path(index_root) / CATALOGUE_CACHE
+            if full:  # --full parses the catalogue again (the kept parse is only a speed-up)
+                with contextlib.suppress(OSError):
+                    catalogue_cache.unlink(missing_ok=True)
+            sources, skipped = scan_sources(source_dir, known, catalogue_cache)
+        except BaseException:
+            if old_index is not None:
+                old_index.close()
+            raise
         manifest = store.read_manifest(current) if old_index is not None else {}
         outdated = old_index is not None and manifest.get("schema_version") != SCHEMA_VERSION
         # Why every document is analysed again, into an empty new generation;
@@ -262,6 +284,8 @@ def run_index(
             report.rebuild_reason = "de tekstanalyse is gewijzigd sinds de vorige index"
         rebuild = report.rebuild_reason is not None
         new_generation = report.full = full or rebuild
+        # taken now, from the code this run has loaded (files may change while it runs)
+        fingerprint = analysis_fingerprint(profile if new_generation else old_index.profile)
         if not new_generation:
             target = current
             index = old_index
@@ -288,12 +312,18 @@ def run_index(
         report.removed = sorted(p for p in old_states if p not in paths)
 
         to_parse = [s for s in todo if not cache.has(s.content_hash)]
+        # the parsers are imported once here, not once in every worker
         if any(s.format == "pdf" for s in to_parse):
-            import pdfplumber  # noqa: F401  (imported once here, not once in every worker)
+            import indexer.extract.pdf_pages  # noqa: F401
+            import pdfplumber  # noqa: F401
+        if any(s.format == "html" for s in to_parse):
+            import indexer.extract.html_pages  # noqa: F401
         pool = ExtractionPool(_extract_in_worker, workers=worker_count(len(to_parse)))
         try:
             pool.submit(to_parse)  # the workers fork now, before the writer opens its files
             writer: IndexWriter = index.writer(documents=len(todo))
+            if to_parse:
+                index.prepare_analysis()  # meanwhile, on the other core
         except BaseException:
             pool.close()
             if new_generation:
@@ -309,6 +339,7 @@ def run_index(
                     _copy_document(old_index, writer, old[0])
             report.failed.append((path, reason))
 
+        written: list[SourceFile] = []  # analysed into the index by this run
         outcomes: dict[int, Outcome] = {}
 
         def extracted() -> Iterator[SourceFile]:
@@ -330,6 +361,7 @@ def run_index(
                 if not rebuild and old is not None:
                     writer.delete_document(old[0])
                 writer.add_document(record, passages, sectors)
+                written.append(source)
                 report.analysed += 1
                 if old is None:
                     report.added.append(source.path)
@@ -339,12 +371,12 @@ def run_index(
             if not rebuild:
                 for path in report.removed:
                     writer.delete_document(old_states[path][0])
-            writer.commit()
+            generation = writer.commit()
             store.write_manifest(target, {
                 "schema_version": SCHEMA_VERSION,
                 "profile": index.profile,
                 "source_dir": str(Path(source_dir).resolve()),
-                "analysis": _analysis_after(manifest.get("analysis"), profile=index.profile,
+                "analysis": _analysis_after(manifest.get("analysis"), fingerprint,
                                             new_generation=new_generation, analysed=report.analysed),
             })
         except BaseException:
@@ -355,15 +387,15 @@ def run_index(
             raise
         finally:
             pool.close()
+        # saved before the swap: the next run finds them with the generation it opens
+        _states_after(remembered, sources, written, report, ids, generation).save(target)
         if new_generation:
             store.publish(target)
             if not rebuild:
                 report.carried_over = len(old_states) - len(report.removed) - len(report.updated)
         cache.prune({s.content_hash for s in sources})
         final = SearchIndex(target)
-        stats = final.stats()
-        report.documents = int(stats["documents"])
-        report.passages = int(stats["passages"])
+        report.documents, report.passages = final.counts()
         final.close()
         if index is not final and index is not old_index:
             index.close()
@@ -373,14 +405,45 @@ def run_index(
     return report
 
 
-def _analysis_after(before: str | None, *, profile: str, new_generation: bool, analysed: int) -> str | None:
+def _remembered_states(index: SearchIndex | None) -> dict[str, DocumentState]:
+    """Each indexed document's state, from the file the last run saved beside
+    the index; read from the index itself (without file signatures, so every
+    file gets hashed) when that file is missing or of another commit."""
+    if index is None:
+        return {}
+    saved = DocumentStates.load(index.directory, index.generation())
+    if saved is not None:
+        return saved.entries
+    return {path: DocumentState(doc_id, state, state.partition(":")[0], None)
+            for path, (doc_id, state) in index.document_states().items()}
+
+
+def _states_after(before: dict[str, DocumentState], sources: list[SourceFile], written: list[SourceFile],
+                  report: IndexReport, ids: dict[str, str], generation: int) -> DocumentStates:
+    """The states of the index this run committed: a document written now
+    gets its file's state and signature; an unchanged one keeps its state
+    with the signature seen now (a file that was only touched is not hashed
+    again next time); a removed one goes; one whose file failed keeps its
+    previous version's state, as the index keeps that version."""
+    removed = set(report.removed)
+    entries = {path: e for path, e in before.items() if path not in removed}
+    unchanged = set(report.unchanged)
+    for s in sources:
+        if s.path in unchanged:
+            entries[s.path] = DocumentState(before[s.path].doc_id, s.state, s.content_hash, s.signature)
+    for s in written:
+        entries[s.path] = DocumentState(ids[s.path], s.state, s.content_hash, s.signature)
+    return DocumentStates(entries, generation)
+
+
+def _analysis_after(before: str | None, fingerprint: str, *, new_generation: bool, analysed: int) -> str | None:
     """The analysis fingerprint a generation's manifest records: the one all
-    its documents were analysed with, or None when they may differ (an
-    incremental run of other code added documents to an index of older
-    analysis); a ``--full`` run then analyses everything again."""
+    its documents were analysed with (``fingerprint``: this run's), or None
+    when they may differ (an incremental run of other code added documents to
+    an index of older analysis); a ``--full`` run then analyses everything again."""
     if new_generation:  # analysed from scratch, or carried over because the fingerprints matched
-        return analysis_fingerprint(profile)
-    if analysed == 0 or before == analysis_fingerprint(profile):
+        return fingerprint
+    if analysed == 0 or before == fingerprint:
         return before
     return None
 

@@ -559,6 +559,17 @@ class _Docnums(wq.Query):
         return _ZeroListMatcher(ids) if ids else NullMatcher()
 
 
+def _segment_key(leaf) -> str:
+    """A segment reader's segment id (unique and never reused in an index)."""
+    return leaf.segment().segment_id()
+
+
+def _segment_readers(reader) -> list:
+    """``(segment reader, first document number)`` of each segment; none for
+    an index without segments (Whoosh's empty reader stands in for it)."""
+    return [(leaf, offset) for leaf, offset in reader.leaf_readers() if leaf.segment() is not None]
+
+
 def _link_or_copy(source: Path, target: Path) -> None:
     """A hard link to ``source`` at ``target``; a copy where links cannot be
     made (another file system, or one without hard links)."""
@@ -608,6 +619,11 @@ class SearchIndex:
         self._searcher = None
         self._doc_meta: dict[str, tuple[str, list[str], int | None]] | None = None
         self._docnum_doc: list[str] | None = None
+        # Per segment (by id), what the tables above are built from. A segment
+        # never changes once written (a commit adds segments and records
+        # deletions in its TOC), so after a commit only new segments are read.
+        self._segment_doc_ids: dict[str, list[str]] = {}
+        self._segment_records: dict[str, dict[int, DocumentRecord]] = {}
         self._spelling: SpellingVocabulary | None = None
         self._counts: SpellingCounts | None = None
         self._records: list[DocumentRecord] | None = None
@@ -663,6 +679,10 @@ class SearchIndex:
     def exists(directory: str | Path) -> bool:
         return Path(directory).is_dir() and whoosh_index.exists_in(str(directory))
 
+    def generation(self) -> int:
+        """The generation number of the index's last commit."""
+        return self._ix.latest_generation()
+
     def searcher(self):
         """The searcher reused across calls. It stays the same until
         :meth:`refresh`, so one request reads one state of the index even when
@@ -683,6 +703,10 @@ class SearchIndex:
         old = self._searcher
         self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
         old.close()
+        live = {_segment_key(leaf) for leaf, _ in _segment_readers(self._searcher.reader())}
+        for tables in (self._segment_doc_ids, self._segment_records):
+            for key in [k for k in tables if k not in live]:  # merged away or emptied
+                del tables[key]
         self._doc_meta = None
         self._docnum_doc = None
         self._spelling = None
@@ -694,12 +718,20 @@ class SearchIndex:
         return True
 
     def _doc_of_docnum(self) -> list[str]:
-        """Every Whoosh document number's doc_id (read once per searcher from
-        the doc_id column), to turn matched passages into documents fast."""
+        """Every Whoosh document number's doc_id (from the doc_id column,
+        once per searcher, and of each segment once), to turn matched passages
+        into documents fast."""
         s = self.searcher()
         if self._docnum_doc is None:
-            column = s.reader().column_reader("doc_id")
-            self._docnum_doc = [column[n] for n in range(s.doc_count_all())]
+            doc_ids: list[str] = []
+            for leaf, offset in _segment_readers(s.reader()):
+                assert offset == len(doc_ids)
+                key = _segment_key(leaf)
+                if key not in self._segment_doc_ids:
+                    column = leaf.column_reader("doc_id")
+                    self._segment_doc_ids[key] = [column[n] for n in range(leaf.doc_count_all())]
+                doc_ids.extend(self._segment_doc_ids[key])
+            self._docnum_doc = doc_ids
         return self._docnum_doc
 
     def _matching_docnums(self, searcher, q: wq.Query) -> set[int]:
@@ -746,6 +778,13 @@ class SearchIndex:
             return IndexWriter(_MpWriter(self._ix, procs=WRITER_PROCESSES, multisegment=True, limitmb=1024, compound=False), self)
         return IndexWriter(self._ix.writer(limitmb=1024, compound=False), self)
 
+    def prepare_analysis(self) -> None:
+        """Load what the index analysis loads on first use (the Dutch stemmer,
+        the compound dictionary: about half a second of CPU), so that it can
+        happen while worker processes parse the files to be added."""
+        for profile in (self.profile, "parts") if self.profile != "plain" else (self.profile,):
+            list(_INDEX_CHAINS[profile]().tuples("samenwerkingsverbanden leerlingen"))
+
     # -- documents ---------------------------------------------------------------
 
     def document_states(self) -> dict[str, tuple[str, str]]:
@@ -757,10 +796,20 @@ class SearchIndex:
         }
 
     def documents(self) -> list[DocumentRecord]:
-        """Every document record, sorted by source (read once per searcher)."""
+        """Every live document record, sorted by source (once per searcher;
+        a record is read from its segment once)."""
         s = self.searcher()
         if self._records is None:
-            records = [DocumentRecord(**s.stored_fields(n)["record"]) for n in s.document_numbers(kind=DOCUMENT)]
+            leaves = _segment_readers(s.reader())
+            starts = [offset for _, offset in leaves]
+            records = []
+            for n in s.document_numbers(kind=DOCUMENT):  # live ones only
+                leaf, offset = leaves[bisect.bisect_right(starts, n) - 1]
+                cached = self._segment_records.setdefault(_segment_key(leaf), {})
+                record = cached.get(n - offset)
+                if record is None:
+                    record = cached[n - offset] = DocumentRecord(**s.stored_fields(n)["record"])
+                records.append(record)
             self._records = sorted(records, key=lambda r: r.source)
         return list(self._records)
 
@@ -792,16 +841,22 @@ class SearchIndex:
                 "sectors": [x for x in (f.get("sectors") or "").split(",") if x], "year": f.get("year"),
             }
 
-    def stats(self) -> dict[str, object]:
+    def counts(self) -> tuple[int, int]:
+        """Live documents and passages, without reading any record (what
+        :meth:`stats` reports, for the end of an indexing run)."""
         s = self.searcher()
+        documents = sum(1 for _ in s.document_numbers(kind=DOCUMENT))
+        return documents, s.doc_count() - documents
+
+    def stats(self) -> dict[str, object]:
         size = sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
         by_type: dict[str, int] = {}
         for r in self.documents():
             by_type[r.type] = by_type.get(r.type, 0) + 1
-        documents = sum(1 for _ in s.document_numbers(kind=DOCUMENT))  # live ones only
+        documents, passages = self.counts()  # live ones only
         return {
             "documents": documents,
-            "passages": s.doc_count() - documents,
+            "passages": passages,
             "by_type": dict(sorted(by_type.items())),
             "index_bytes": size,
             "profile": self.profile,
@@ -1497,10 +1552,13 @@ class IndexWriter:
                 **common,
             )
 
-    def commit(self, optimize: bool = False) -> None:
+    def commit(self, optimize: bool = False) -> int:
+        """Make the changes visible; returns the commit's generation number
+        (which the files kept beside the index are tagged with)."""
         self._w.commit(optimize=optimize)
-        self._counts.generation = self._index._ix.latest_generation()
+        self._counts.generation = self._index.generation()
         self._counts.save(self._index.directory)
+        return self._counts.generation
 
     def cancel(self) -> None:
         """Drop what was written; nothing to do after the commit (a failure
