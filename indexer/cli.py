@@ -51,11 +51,16 @@ def main() -> None:
 @click.option("--source", "source_dir", default=DEFAULT_SOURCE, show_default=True,
               type=click.Path(file_okay=False), help="Bronmap met PDF- en HTML-bestanden.")
 @index_option
-@click.option("--full", is_flag=True, help="Alles opnieuw opbouwen in een nieuwe map en die atomair inwisselen.")
+@click.option("--full", is_flag=True,
+              help="Een nieuwe indexmap opbouwen en die atomair inwisselen; alle bestanden worden opnieuw "
+                   "gelezen, ongewijzigde documenten worden uit de huidige index overgenomen.")
+@click.option("--from-scratch", is_flag=True,
+              help="Zoals --full, maar alle documenten opnieuw analyseren (niets overnemen).")
 @click.option("--status-file", type=click.Path(dir_okay=False), default=None,
               help="Schrijf voortgang en verslag als JSON naar dit bestand (voor de beheerpagina).")
 @json_option
-def index_command(source_dir: str, index_dir: str, full: bool, status_file: str | None, as_json: bool) -> None:
+def index_command(source_dir: str, index_dir: str, full: bool, from_scratch: bool, status_file: str | None,
+                  as_json: bool) -> None:
     """Indexeer de bronmap (incrementeel: alleen nieuwe en gewijzigde bestanden)."""
     from tqdm import tqdm
 
@@ -68,7 +73,7 @@ def index_command(source_dir: str, index_dir: str, full: bool, status_file: str 
         # before the status file: that belongs to the run that holds the lock
         _fail(_busy_message(index_dir), EXIT_BUSY)
     try:
-        status = RunStatus(status_file, full=full) if status_file else None
+        status = RunStatus(status_file, full=full or from_scratch) if status_file else None
     except OSError as exc:
         _fail(_write_failure(exc, index_dir)[0], 2)
 
@@ -77,7 +82,7 @@ def index_command(source_dir: str, index_dir: str, full: bool, status_file: str 
         return status.track(bar, total) if status else bar
 
     try:
-        report = run_index(source_dir, index_dir, full=full, progress=progress)
+        report = run_index(source_dir, index_dir, full=full, from_scratch=from_scratch, progress=progress)
     except IndexBusyError as exc:
         _fail(str(exc), EXIT_BUSY)  # the run that holds the lock owns the status file
     except CatalogueError as exc:

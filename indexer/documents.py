@@ -43,6 +43,9 @@ class SourceFile:
     content_hash: str  # sha256 of the file's bytes
     catalogue: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     catalogue_hash: str = ""  # hash of its catalogue entry: a changed entry re-indexes
+    # (size, mtime_ns, ctime_ns, inode) when the hash was taken; None: changed
+    # too recently to be trusted (see indexer.sources.file_signature)
+    signature: tuple[int, int, int, int] | None = field(default=None, compare=False)
 
     @property
     def state(self) -> str:

@@ -2,7 +2,16 @@
 
 Incremental by default: a file whose content hash (and catalogue entry) is
 unchanged is not parsed again, a changed one is replaced, a deleted one
-removed. ``full=True`` rebuilds into a fresh generation and swaps it in.
+removed. A file whose signature (size, mtime, ctime, inode) is what it was
+when its hash was taken is not even read: the states and signatures are kept
+beside the index (:mod:`indexer.document_states`), and so is the last parse
+of the catalogue. ``full=True`` builds a new generation and swaps it in:
+every file is hashed again and the catalogue parsed again, but a document whose state is
+unchanged is carried over from the live generation (its Whoosh files are
+hard-linked into the new folder, then the incremental steps run against that
+copy) when the live generation was written with the same analysis (the
+fingerprint of :mod:`indexer.analysis_fingerprint`). Otherwise, and with
+``from_scratch=True``, every document is analysed again.
 A file that cannot be read is reported with its reason and skipped; the rest
 of the run goes on, and an earlier good version of that file stays indexed.
 
@@ -13,15 +22,16 @@ first, keeps the one index writer and adds documents in path order.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
+from indexer.analysis_fingerprint import analysis_fingerprint
+from indexer.document_states import DocumentState, DocumentStates
 from indexer.documents import DocumentRecord, ExtractedDocument, ExtractionError, HEADING, Passage, SourceFile
 from indexer.extract.dates import parse_date
-from indexer.extract.html_pages import extract_html_file
-from indexer.extract.pdf_pages import extract_pdf
 from indexer.extraction_cache import ExtractionCache
 from indexer.extraction_pool import ExtractionPool, Outcome, run_task, worker_count
 from indexer.index_store import IndexStore
@@ -30,6 +40,7 @@ from indexer.sources import document_id, scan_sources
 from indexer.whoosh_index import SCHEMA_VERSION, IndexWriter, SearchIndex
 
 T = TypeVar("T")
+CATALOGUE_CACHE = "catalogue-parsed.json"  # in the index folder (sources.catalogue_entries)
 Progress = Callable[[Iterable[T], int], Iterator[T]]
 
 
@@ -46,6 +57,9 @@ class IndexReport:
     documents: int = 0
     passages: int = 0
     seconds: float = 0.0
+    analysed: int = 0  # documents analysed and written by this run
+    carried_over: int = 0  # documents a new generation took over from the live one, not analysed again
+    rebuild_reason: str | None = None  # why a new generation analysed everything (Dutch)
 
     @property
     def exit_code(self) -> int:
@@ -63,6 +77,9 @@ class IndexReport:
             "failed": [{"source": s, "reason": r} for s, r in self.failed],
             "documents": self.documents,
             "passages": self.passages,
+            "analysed": self.analysed,
+            "carried_over": self.carried_over,
+            "rebuild_reason": self.rebuild_reason,
             "seconds": round(self.seconds, 2),
         }
 
@@ -77,6 +94,10 @@ class IndexReport:
             f"  ongewijzigd:  {len(self.unchanged)}",
             f"  mislukt:      {len(self.failed)}",
         ]
+        if self.full:
+            lines.append(f"  overgenomen:  {self.carried_over} (uit de vorige index, niet opnieuw geanalyseerd)")
+            lines.append(f"  geanalyseerd: {self.analysed}"
+                         + (f" (alles opnieuw: {self.rebuild_reason})" if self.rebuild_reason else ""))
         for label, items in (("+", self.added), ("~", self.updated), ("-", self.removed)):
             lines.extend(f"    {label} {path}" for path in items)
         for path, reason in self.failed:
@@ -89,10 +110,16 @@ def _no_progress(items: Iterable[T], total: int) -> Iterator[T]:
 
 
 def extract(source: SourceFile) -> ExtractedDocument:
-    """Read one source file; every failure becomes an :class:`ExtractionError`."""
+    """Read one source file; every failure becomes an :class:`ExtractionError`.
+    The parsers are imported here, not when the run starts: most runs parse
+    nothing (the run imports the ones it needs before its workers fork)."""
     try:
         if source.format == "pdf":
+            from indexer.extract.pdf_pages import extract_pdf
+
             return extract_pdf(source.abs_path, source.path)
+        from indexer.extract.html_pages import extract_html_file
+
         return extract_html_file(source.abs_path, source.path)
     except ExtractionError:
         raise
@@ -201,11 +228,16 @@ def run_index(
     index_root: str | Path,
     *,
     full: bool = False,
+    from_scratch: bool = False,
     progress: Progress | None = None,
     profile: str = "dutch",
     cache_dir: str | Path | None = None,
 ) -> IndexReport:
     """Bring the index at ``index_root`` in line with ``source_dir``.
+
+    ``full=True`` builds a new generation and swaps it in; unchanged documents
+    are carried over from the live generation when it was analysed the same
+    way. ``from_scratch=True`` (implies ``full``) analyses every document again.
 
     Raises :class:`~indexer.index_store.IndexBusyError` when another run holds
     the lock, :class:`~indexer.sources.CatalogueError` for a broken catalogue
@@ -216,23 +248,54 @@ def run_index(
     """
     started = time.monotonic()
     progress = progress or _no_progress
+    full = full or from_scratch
     store = IndexStore(index_root)
     report = IndexReport(str(source_dir), str(index_root), full)
     cache = ExtractionCache(cache_dir if cache_dir is not None else Path(index_root) / "extract-cache")
     with store.lock():
-        sources, skipped = scan_sources(source_dir)
         current = store.current_generation()
         old_index = SearchIndex(current) if current is not None and SearchIndex.exists(current) else None
-        old_states = old_index.document_states() if old_index else {}
-        outdated = old_index is not None and store.read_manifest(current).get("schema_version") != SCHEMA_VERSION
-        fresh = full or old_index is None or outdated
-        report.full = fresh
-        if fresh:
-            target = store.new_generation()
-            index = SearchIndex.create(target, profile=profile)
-        else:
+        remembered = _remembered_states(old_index)
+        old_states = {path: (e.doc_id, e.state) for path, e in remembered.items()}
+        # an incremental run hashes only the files whose signature changed; --full hashes every file
+        known = {} if full else {path: (e.signature, e.content_hash) for path, e in remembered.items() if e.signature}
+        try:
+            catalogue_cache = Path(index_root) / CATALOGUE_CACHE
+            if full:  # --full parses the catalogue again (the kept parse is only a speed-up)
+                with contextlib.suppress(OSError):
+                    catalogue_cache.unlink(missing_ok=True)
+            sources, skipped = scan_sources(source_dir, known, catalogue_cache)
+        except BaseException:
+            if old_index is not None:
+                old_index.close()
+            raise
+        manifest = store.read_manifest(current) if old_index is not None else {}
+        outdated = old_index is not None and manifest.get("schema_version") != SCHEMA_VERSION
+        # Why every document is analysed again, into an empty new generation;
+        # None: the run works incrementally, in the live generation or (--full)
+        # in a new one that starts as a copy of it.
+        if old_index is None:
+            report.rebuild_reason = "er was nog geen index"
+        elif outdated:
+            report.rebuild_reason = "de index had een ouder schema"
+        elif from_scratch:
+            report.rebuild_reason = "gevraagd met --from-scratch"
+        elif full and manifest.get("analysis") != analysis_fingerprint(profile):
+            report.rebuild_reason = "de tekstanalyse is gewijzigd sinds de vorige index"
+        rebuild = report.rebuild_reason is not None
+        new_generation = report.full = full or rebuild
+        # taken now, from the code this run has loaded (files may change while it runs)
+        fingerprint = analysis_fingerprint(profile if new_generation else old_index.profile)
+        if not new_generation:
             target = current
             index = old_index
+        else:
+            target = store.new_generation()
+            try:
+                index = SearchIndex.create(target, profile=profile) if rebuild else SearchIndex.create_from(old_index, target)
+            except BaseException:
+                store.discard(target)
+                raise
 
         ids = _assign_ids(sources, old_states)
         # a file that is there but cannot be read is not a deleted file
@@ -242,21 +305,29 @@ def run_index(
             old = old_states.get(s.path)
             if old is not None and old[1] == s.state:
                 report.unchanged.append(s.path)
-                if fresh:
-                    todo.append(s)  # a full rebuild parses everything again
+                if rebuild:
+                    todo.append(s)  # a rebuild analyses everything again
             else:
                 todo.append(s)
         report.removed = sorted(p for p in old_states if p not in paths)
 
         to_parse = [s for s in todo if not cache.has(s.content_hash)]
+        # the parsers are imported once here, not once in every worker
         if any(s.format == "pdf" for s in to_parse):
-            import pdfplumber  # noqa: F401  (imported once here, not once in every worker)
+            import indexer.extract.pdf_pages  # noqa: F401
+            import pdfplumber  # noqa: F401
+        if any(s.format == "html" for s in to_parse):
+            import indexer.extract.html_pages  # noqa: F401
         pool = ExtractionPool(_extract_in_worker, workers=worker_count(len(to_parse)))
         try:
             pool.submit(to_parse)  # the workers fork now, before the writer opens its files
             writer: IndexWriter = index.writer(documents=len(todo))
+            if to_parse:
+                index.prepare_analysis()  # meanwhile, on the other core
         except BaseException:
             pool.close()
+            if new_generation:
+                store.discard(target)
             raise
 
         def failed(path: str, reason: str) -> None:
@@ -264,10 +335,11 @@ def run_index(
             old = old_states.get(path)
             if old is not None and old_index is not None:
                 reason += " (de vorige versie blijft doorzoekbaar)"
-                if fresh:
+                if rebuild:
                     _copy_document(old_index, writer, old[0])
             report.failed.append((path, reason))
 
+        written: list[SourceFile] = []  # analysed into the index by this run
         outcomes: dict[int, Outcome] = {}
 
         def extracted() -> Iterator[SourceFile]:
@@ -286,43 +358,94 @@ def run_index(
                     failed(source.path, outcome.error or "onbekende fout")
                     continue
                 record, passages, sectors = build_record(source, outcome.doc, ids[source.path])
-                if not fresh and old is not None:
+                if not rebuild and old is not None:
                     writer.delete_document(old[0])
                 writer.add_document(record, passages, sectors)
+                written.append(source)
+                report.analysed += 1
                 if old is None:
                     report.added.append(source.path)
                 elif old[1] != source.state:
                     report.updated.append(source.path)
             pool.close()
-            if not fresh:
+            if not rebuild:
                 for path in report.removed:
                     writer.delete_document(old_states[path][0])
-            writer.commit()
+            generation = writer.commit()
             store.write_manifest(target, {
                 "schema_version": SCHEMA_VERSION,
                 "profile": index.profile,
                 "source_dir": str(Path(source_dir).resolve()),
+                "analysis": _analysis_after(manifest.get("analysis"), fingerprint,
+                                            new_generation=new_generation, analysed=report.analysed),
             })
         except BaseException:
             pool.close()  # first: no worker outlives an interrupted run (closing twice is harmless)
             writer.cancel()
-            if fresh:
+            if new_generation:
                 store.discard(target)
             raise
         finally:
             pool.close()
-        if fresh:
+        # saved before the swap: the next run finds them with the generation it opens
+        _states_after(remembered, sources, written, report, ids, generation).save(target)
+        if new_generation:
             store.publish(target)
+            if not rebuild:
+                report.carried_over = len(old_states) - len(report.removed) - len(report.updated)
         cache.prune({s.content_hash for s in sources})
         final = SearchIndex(target)
-        stats = final.stats()
-        report.documents = int(stats["documents"])
-        report.passages = int(stats["passages"])
+        report.documents, report.passages = final.counts()
         final.close()
+        if index is not final and index is not old_index:
+            index.close()
         if old_index is not None and old_index is not final:
             old_index.close()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _remembered_states(index: SearchIndex | None) -> dict[str, DocumentState]:
+    """Each indexed document's state, from the file the last run saved beside
+    the index; read from the index itself (without file signatures, so every
+    file gets hashed) when that file is missing or of another commit."""
+    if index is None:
+        return {}
+    saved = DocumentStates.load(index.directory, index.generation())
+    if saved is not None:
+        return saved.entries
+    return {path: DocumentState(doc_id, state, state.partition(":")[0], None)
+            for path, (doc_id, state) in index.document_states().items()}
+
+
+def _states_after(before: dict[str, DocumentState], sources: list[SourceFile], written: list[SourceFile],
+                  report: IndexReport, ids: dict[str, str], generation: int) -> DocumentStates:
+    """The states of the index this run committed: a document written now
+    gets its file's state and signature; an unchanged one keeps its state
+    with the signature seen now (a file that was only touched is not hashed
+    again next time); a removed one goes; one whose file failed keeps its
+    previous version's state, as the index keeps that version."""
+    removed = set(report.removed)
+    entries = {path: e for path, e in before.items() if path not in removed}
+    unchanged = set(report.unchanged)
+    for s in sources:
+        if s.path in unchanged:
+            entries[s.path] = DocumentState(before[s.path].doc_id, s.state, s.content_hash, s.signature)
+    for s in written:
+        entries[s.path] = DocumentState(ids[s.path], s.state, s.content_hash, s.signature)
+    return DocumentStates(entries, generation)
+
+
+def _analysis_after(before: str | None, fingerprint: str, *, new_generation: bool, analysed: int) -> str | None:
+    """The analysis fingerprint a generation's manifest records: the one all
+    its documents were analysed with (``fingerprint``: this run's), or None
+    when they may differ (an incremental run of other code added documents to
+    an index of older analysis); a ``--full`` run then analyses everything again."""
+    if new_generation:  # analysed from scratch, or carried over because the fingerprints matched
+        return fingerprint
+    if analysed == 0 or before == fingerprint:
+        return before
+    return None
 
 
 def _copy_document(old_index: SearchIndex, writer: IndexWriter, doc_id: str) -> None:

@@ -20,10 +20,11 @@ import json
 import os
 import re
 import stat
+import time
 import tomllib
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from indexer.documents import DOCUMENT_TYPES, SECTORS, SourceFile
 from indexer.extract.dates import parse_date
@@ -31,10 +32,28 @@ from indexer.extract.dates import parse_date
 CATALOGUE_NAME = "catalogue.toml"
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
 CATALOGUE_KEYS = {"type", "sectors", "date", "title", "url", "author", "description"}
+# Bump when parsing or checking the catalogue changes (a kept parse is then not reused).
+CATALOGUE_PARSE_VERSION = 1
+
+
+# A file changed less than this before a scan may change again without its
+# timestamps moving (they advance in clock ticks, or in seconds on some file
+# systems): its signature is not remembered, so the next run hashes it again.
+UNSETTLED_NS = 2_000_000_000
+
+Signature = tuple[int, int, int, int]
 
 
 class CatalogueError(Exception):
     """The catalogue cannot be used; nothing is indexed until it is fixed."""
+
+
+def file_signature(st: os.stat_result) -> Signature:
+    """What says a file is the same file with the same bytes as when its hash
+    was taken, as git and rsync judge it: size and modification time, plus
+    the inode and the change time (which any write, rename onto it or
+    ``utime`` sets to now, so an edit that puts the old mtime back is seen)."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -49,8 +68,13 @@ def load_catalogue(source_dir: Path) -> dict[str, dict[str, Any]]:
     path = source_dir / CATALOGUE_NAME
     if not path.exists():
         return {}
+    return _parse_catalogue(path.read_bytes())
+
+
+def _parse_catalogue(raw: bytes) -> dict[str, dict[str, Any]]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # newlines as Path.read_text gives them (universal newlines)
+        data = tomllib.loads(raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{CATALOGUE_NAME} is onleesbaar: {exc}") from exc
     problems = []
@@ -74,6 +98,45 @@ def load_catalogue(source_dir: Path) -> dict[str, dict[str, Any]]:
     if problems:
         raise CatalogueError(f"{CATALOGUE_NAME} bevat fouten: " + "; ".join(problems))
     return data
+
+
+def catalogue_entry_hash(entry: dict[str, Any]) -> str:
+    """A catalogue entry's hash (part of a document's state: a changed entry
+    re-indexes the document); dates count by their text."""
+    return hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()[:16] if entry else ""
+
+
+def catalogue_entries(source_dir: Path, cache_file: Path | None = None) -> dict[str, tuple[dict[str, Any], str]]:
+    """Each catalogue entry with its :func:`catalogue_entry_hash`.
+
+    Parsing the TOML is most of an unchanged run's work on a large catalogue
+    (0.2 s for 10,000 entries), so with ``cache_file`` the last parse is kept
+    there as JSON under the SHA-256 of the file's bytes (and the version of
+    the parsing, ``CATALOGUE_PARSE_VERSION``), and reused while they are the
+    same. Dates are kept as their text, which is how every reader of an entry
+    uses them (``str(entry["date"])``, :func:`catalogue_entry_hash`)."""
+    catalogue = source_dir / CATALOGUE_NAME
+    if not catalogue.exists():
+        return {}
+    raw = catalogue.read_bytes()
+    key = f"{CATALOGUE_PARSE_VERSION}:{hashlib.sha256(raw).hexdigest()}"
+    if cache_file is not None:
+        try:
+            cached = json.loads(cache_file.read_text(encoding="utf-8"))
+            if cached.get("key") == key:
+                return {path: (entry, h) for path, (entry, h) in cached["entries"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+    entries = {path: (entry, catalogue_entry_hash(entry)) for path, entry in _parse_catalogue(raw).items()}
+    if cache_file is not None:
+        tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps({"key": key, "entries": entries}, default=str, ensure_ascii=False),
+                           encoding="utf-8")
+            os.replace(tmp, cache_file)
+        except OSError:  # a cache that cannot be written costs only time
+            tmp.unlink(missing_ok=True)
+    return entries
 
 
 def _symlink_problem(link: Path, root: Path) -> str | None:
@@ -109,48 +172,68 @@ def _unreadable(exc: OSError) -> str:
     return f"niet leesbaar: {_ERRNO_REASONS.get(exc.errno, exc.strerror or str(exc))}"
 
 
-def scan_sources(source_dir: str | os.PathLike) -> tuple[list[SourceFile], list[tuple[str, str]]]:
+def scan_sources(
+    source_dir: str | os.PathLike,
+    known: Mapping[str, tuple[Signature, str]] | None = None,
+    catalogue_cache: Path | None = None,
+) -> tuple[list[SourceFile], list[tuple[str, str]]]:
     """All indexable files under ``source_dir``, sorted by path, plus the
-    files that were skipped and why (a symlink out of the folder, say)."""
+    files that were skipped and why (a symlink out of the folder, say).
+
+    ``known`` maps a path to the signature (:func:`file_signature`) its file
+    had when its content hash was taken, and that hash: a file whose
+    signature is unchanged keeps that hash without being read. Every other
+    file is hashed. Each file found carries its signature, or None when it
+    changed too recently to be trusted (``UNSETTLED_NS``).
+    ``catalogue_cache``: see :func:`catalogue_entries`."""
+    known = known or {}
+    settled_before = time.time_ns() - UNSETTLED_NS
     root = Path(source_dir).resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"bronmap bestaat niet: {source_dir}")
-    catalogue = load_catalogue(root)
+    catalogue = catalogue_entries(root, catalogue_cache)
     found: list[SourceFile] = []
     skipped: list[tuple[str, str]] = []
     # followlinks=False: a symlinked folder is not entered, so loops cannot occur
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        here = os.path.relpath(dirpath, root)
+        prefix = "" if here == "." else here.replace(os.sep, "/") + "/"
         for name in dirnames:
             link = Path(dirpath) / name
             if link.is_symlink():
                 problem = _symlink_problem(link, root)
                 if problem:
-                    skipped.append((link.relative_to(root).as_posix(), problem))
+                    skipped.append((prefix + name, problem))
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            fmt = FORMATS.get(Path(name).suffix.lower())
+            fmt = FORMATS.get(os.path.splitext(name)[1].lower())
             if fmt is None:
                 continue
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                problem = _symlink_problem(path, root)
-                if problem:
-                    skipped.append((rel, problem))
-                    continue
+            path = os.path.join(dirpath, name)
+            rel = prefix + name
             try:
-                if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the hashing for ever
+                st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode):
+                    problem = _symlink_problem(Path(path), root)
+                    if problem:
+                        skipped.append((rel, problem))
+                        continue
+                    st = os.stat(path)
+                if not stat.S_ISREG(st.st_mode):  # a FIFO would block the hashing for ever
                     skipped.append((rel, "geen gewoon bestand (een apparaat of pijp): overgeslagen"))
                     continue
-                digest = file_sha256(path)
+                signature = file_signature(st)
+                remembered = known.get(rel)
+                digest = remembered[1] if remembered and remembered[0] == signature else file_sha256(path)
             except OSError as exc:
                 skipped.append((rel, _unreadable(exc)))
                 continue
-            entry = catalogue.get(rel, {})
-            entry_hash = hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()[:16] if entry else ""
-            found.append(SourceFile(rel, str(path), fmt, digest, entry, entry_hash))
+            if max(st.st_mtime_ns, st.st_ctime_ns) >= settled_before:
+                signature = None
+            entry, entry_hash = catalogue.get(rel, ({}, ""))
+            found.append(SourceFile(rel, path, fmt, digest, entry, entry_hash, signature))
     return found, skipped
 
 

@@ -21,8 +21,10 @@ import math
 from collections import Counter, OrderedDict
 from itertools import chain
 import errno
+import os
 import queue
 import re
+import shutil
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
@@ -535,7 +537,7 @@ class _IndexArrays:
     def __init__(self, searcher, doc_of: list[str]):
         self.searcher = searcher
         self.size = searcher.doc_count_all()
-        self.leaves = list(searcher.reader().leaf_readers())
+        self.leaves = _segment_readers(searcher.reader())  # none for an index without segments
         self.live = np.ones(self.size, dtype=bool)
         for leaf, offset in self.leaves:
             if leaf.has_deletions():
@@ -692,6 +694,28 @@ def _array_rankable(q) -> bool:
             and all(_array_rankable(sub) for sub in q.subqueries))
 
 
+def _segment_key(leaf) -> str:
+    """A segment reader's segment id (unique and never reused in an index)."""
+    return leaf.segment().segment_id()
+
+
+def _segment_readers(reader) -> list:
+    """``(segment reader, first document number)`` of each segment; none for
+    an index without segments (Whoosh's empty reader stands in for it)."""
+    return [(leaf, offset) for leaf, offset in reader.leaf_readers() if leaf.segment() is not None]
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to ``source`` at ``target``; a copy where links cannot be
+    made (another file system, or one without hard links)."""
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+        shutil.copy2(source, target)
+
+
 class PhraseIndex:
     """Phrases (titles, then headings, in order) by the surface words they
     hold: which phrases hold every given word and a word with a prefix.
@@ -745,6 +769,11 @@ class SearchIndex:
         self._searcher = None
         self._doc_meta: dict[str, tuple[str, list[str], int | None]] | None = None
         self._docnum_doc: list[str] | None = None
+        # Per segment (by id), what the tables above are built from. A segment
+        # never changes once written (a commit adds segments and records
+        # deletions in its TOC), so after a commit only new segments are read.
+        self._segment_doc_ids: dict[str, list[str]] = {}
+        self._segment_rows: dict[str, dict[int, tuple]] = {}  # what _read_document_tables keeps of a record
         self._spelling: SpellingVocabulary | None = None
         self._counts: SpellingCounts | None = None
         self._doc_dates: dict[str, str] | None = None
@@ -763,9 +792,48 @@ class SearchIndex:
         whoosh_index.create_in(str(directory), build_schema(profile))
         return cls(directory)
 
+    @classmethod
+    def create_from(cls, live: "SearchIndex", directory: str | Path) -> "SearchIndex":
+        """A new index in the empty folder ``directory`` that holds what ``live``
+        holds: the files of its last commit and the spelling counts beside
+        them, hard-linked (copied where the file system has no hard links).
+
+        Sharing files is safe because Whoosh never changes a file it wrote: a
+        commit writes new segment files and a new TOC (under a temporary name,
+        then renamed), and then deletes the files the new TOC no longer names;
+        deleting a link in one folder leaves the other folder's link alone.
+        The spelling counts are replaced whole (a new file renamed over the
+        old one), never rewritten in place, and carry the generation number
+        of the commit they belong to, which the copy shares."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        names = live.committed_files()
+        if SpellingCounts.path(live.directory).is_file():
+            names.append(SpellingCounts.path(live.directory).name)
+        for name in names:
+            _link_or_copy(live.directory / name, directory / name)
+        return cls(directory)
+
+    def committed_files(self) -> list[str]:
+        """The file names of the index's last commit: its table of contents
+        (TOC) and the files of the segments that TOC names. Older TOCs, files
+        a killed commit left behind and Whoosh's lock file are not among them."""
+        storage, name = self._ix.storage, self._ix.indexname
+        toc = whoosh_index.TOC.read(storage, name)
+        listing = storage.list()
+        files = [whoosh_index.TOC._filename(name, toc.generation)]
+        for segment in toc.segments:
+            prefix = segment.segment_id() + "."
+            files.extend(f for f in listing if f.startswith(prefix))
+        return files
+
     @staticmethod
     def exists(directory: str | Path) -> bool:
         return Path(directory).is_dir() and whoosh_index.exists_in(str(directory))
+
+    def generation(self) -> int:
+        """The generation number of the index's last commit."""
+        return self._ix.latest_generation()
 
     def searcher(self):
         """The searcher reused across calls. It stays the same until
@@ -787,6 +855,10 @@ class SearchIndex:
         old = self._searcher
         self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
         old.close()
+        live = {_segment_key(leaf) for leaf, _ in _segment_readers(self._searcher.reader())}
+        for tables in (self._segment_doc_ids, self._segment_rows):
+            for key in [k for k in tables if k not in live]:  # merged away or emptied
+                del tables[key]
         self._doc_meta = None
         self._docnum_doc = None
         self._spelling = None
@@ -800,13 +872,22 @@ class SearchIndex:
         return True
 
     def _doc_of_docnum(self) -> list[str]:
-        """Every Whoosh document number's doc_id (read once per searcher from
-        the doc_id column), to turn matched passages into documents fast."""
+        """Every Whoosh document number's doc_id (from the doc_id column,
+        once per searcher, and of each segment once), to turn matched passages
+        into documents fast."""
         s = self.searcher()
         if self._docnum_doc is None:
-            column = s.reader().column_reader("doc_id")
-            one: dict[str, str] = {}  # one string per document, not one per passage (10 MB at 10k)
-            self._docnum_doc = [one.setdefault(d, d) for d in (column[n] for n in range(s.doc_count_all()))]
+            doc_ids: list[str] = []
+            for leaf, offset in _segment_readers(s.reader()):
+                assert offset == len(doc_ids)
+                key = _segment_key(leaf)
+                if key not in self._segment_doc_ids:
+                    column = leaf.column_reader("doc_id")
+                    one: dict[str, str] = {}  # one string per document, not one per passage (10 MB at 10k)
+                    self._segment_doc_ids[key] = [one.setdefault(d, d) for d in
+                                                  (column[n] for n in range(leaf.doc_count_all()))]
+                doc_ids.extend(self._segment_doc_ids[key])
+            self._docnum_doc = doc_ids
         return self._docnum_doc
 
     def _matching_docnums(self, searcher, q: wq.Query) -> set[int]:
@@ -837,21 +918,30 @@ class SearchIndex:
     def _read_document_tables(self) -> None:
         """One pass over the document records for what searches need of them:
         facet metadata, dates, and the titles and headings completions offer.
-        The records themselves are not kept (at 10,000 documents they held
-        30 MB in every server process)."""
+        Only those fields are kept per segment, not the records (at 10,000
+        documents those held 30 MB in every server process)."""
         s = self.searcher()
+        leaves = _segment_readers(s.reader())
+        starts = [offset for _, offset in leaves]
         meta: dict[str, tuple[str, list[str], int | None]] = {}
         dates: dict[str, str] = {}
         phrases = []
-        for n in s.document_numbers(kind=DOCUMENT):
-            r = DocumentRecord(**s.stored_fields(n)["record"])
-            meta[r.doc_id] = (r.type, list(r.sectors), r.year)
-            dates[r.doc_id] = r.date or ""
-            phrases.append((r.source, r.doc_id, r.title, [heading for _level, heading, _page in r.headings]))
+        for n in s.document_numbers(kind=DOCUMENT):  # live ones only
+            # a record is read from its segment once: after a commit only the new segments
+            leaf, offset = leaves[bisect.bisect_right(starts, n) - 1]
+            rows = self._segment_rows.setdefault(_segment_key(leaf), {})
+            row = rows.get(n - offset)
+            if row is None:
+                r = DocumentRecord(**s.stored_fields(n)["record"])
+                row = rows[n - offset] = (r.source, r.doc_id, r.title, [h for _level, h, _page in r.headings],
+                                          (r.type, list(r.sectors), r.year), r.date or "")
+            meta[row[1]] = row[4]
+            dates[row[1]] = row[5]
+            phrases.append(row)
         phrases.sort(key=lambda p: p[0])
         self._doc_meta, self._doc_dates = meta, dates
-        self._phrase_entries = ([(title, doc_id) for _src, doc_id, title, _h in phrases],
-                                [(heading, doc_id) for _src, doc_id, _t, headings in phrases for heading in headings])
+        self._phrase_entries = ([(row[2], row[1]) for row in phrases],
+                                [(heading, row[1]) for row in phrases for heading in row[3]])
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -870,6 +960,13 @@ class SearchIndex:
             return IndexWriter(_MpWriter(self._ix, procs=WRITER_PROCESSES, multisegment=True, limitmb=1024, compound=False), self)
         return IndexWriter(self._ix.writer(limitmb=1024, compound=False), self)
 
+    def prepare_analysis(self) -> None:
+        """Load what the index analysis loads on first use (the Dutch stemmer,
+        the compound dictionary: about half a second of CPU), so that it can
+        happen while worker processes parse the files to be added."""
+        for profile in (self.profile, "parts") if self.profile != "plain" else (self.profile,):
+            list(_INDEX_CHAINS[profile]().tuples("samenwerkingsverbanden leerlingen"))
+
     # -- documents ---------------------------------------------------------------
 
     def document_states(self) -> dict[str, tuple[str, str]]:
@@ -881,7 +978,7 @@ class SearchIndex:
         }
 
     def documents(self) -> list[DocumentRecord]:
-        """Every document record, sorted by source (read from the index each time)."""
+        """Every live document record, sorted by source (read from the index each time)."""
         s = self.searcher()
         records = [DocumentRecord(**s.stored_fields(n)["record"]) for n in s.document_numbers(kind=DOCUMENT)]
         return sorted(records, key=lambda r: r.source)
@@ -914,16 +1011,22 @@ class SearchIndex:
                 "sectors": [x for x in (f.get("sectors") or "").split(",") if x], "year": f.get("year"),
             }
 
-    def stats(self) -> dict[str, object]:
+    def counts(self) -> tuple[int, int]:
+        """Live documents and passages, without reading any record (what
+        :meth:`stats` reports, for the end of an indexing run)."""
         s = self.searcher()
+        documents = sum(1 for _ in s.document_numbers(kind=DOCUMENT))
+        return documents, s.doc_count() - documents
+
+    def stats(self) -> dict[str, object]:
         size = sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
         by_type: dict[str, int] = {}
         for r in self.documents():
             by_type[r.type] = by_type.get(r.type, 0) + 1
-        documents = sum(1 for _ in s.document_numbers(kind=DOCUMENT))  # live ones only
+        documents, passages = self.counts()  # live ones only
         return {
             "documents": documents,
-            "passages": s.doc_count() - documents,
+            "passages": passages,
             "by_type": dict(sorted(by_type.items())),
             "index_bytes": size,
             "profile": self.profile,
@@ -1737,10 +1840,16 @@ class IndexWriter:
                 **common,
             )
 
-    def commit(self, optimize: bool = False) -> None:
+    def commit(self, optimize: bool = False) -> int:
+        """Make the changes visible; returns the commit's generation number
+        (which the files kept beside the index are tagged with)."""
         self._w.commit(optimize=optimize)
-        self._counts.generation = self._index._ix.latest_generation()
+        self._counts.generation = self._index.generation()
         self._counts.save(self._index.directory)
+        return self._counts.generation
 
     def cancel(self) -> None:
-        self._w.cancel()
+        """Drop what was written; nothing to do after the commit (a failure
+        after it, such as writing the manifest, must surface as itself)."""
+        if not self._w.is_closed:
+            self._w.cancel()

@@ -68,6 +68,20 @@ def test_index_report_and_exit_status(runner, tmp_path):
     assert "ongewijzigd:  8" in result.output
 
 
+def test_full_and_from_scratch_say_what_they_carried_over(runner, tmp_path):
+    src = tmp_path / "bron"
+    shutil.copytree(CORPUS, src, ignore=shutil.ignore_patterns("tools"))
+    args = ["index", "--source", str(src), "--index", str(tmp_path / "ix")]
+    assert runner.invoke(main, args).exit_code == 0
+    full = json.loads(runner.invoke(main, [*args, "--full", "--json"]).stdout)
+    assert full["full"] and (full["carried_over"], full["analysed"], full["rebuild_reason"]) == (8, 0, None)
+    result = runner.invoke(main, [*args, "--from-scratch"])
+    assert result.exit_code == 0, result.output
+    assert "Volledige herindexering" in result.output and "overgenomen:  0" in result.output
+    assert "geanalyseerd: 8 (alles opnieuw: gevraagd met --from-scratch)" in result.output
+    assert "--from-scratch" in runner.invoke(main, ["index", "--help"]).output
+
+
 def test_misuse_exits_2(runner, tmp_path):
     assert runner.invoke(main, ["search"]).exit_code == 2
     assert runner.invoke(main, ["search", "-k", "0", "x"]).exit_code == 2

@@ -164,6 +164,8 @@ def test_reindex_from_the_page_and_search_keeps_answering(env):
         time.sleep(0.05)
     status = wait_for_run(client)
     assert status["state"] == "klaar" and status["full"] is True and status["report"]["unchanged"] == 8
+    assert status["report"]["carried_over"] == 8 and status["report"]["analysed"] == 0
+    assert "Overgenomen uit de vorige index: 8; geanalyseerd: 0" in client.get("/beheer/").get_data(as_text=True)
 
 
 def test_upload_checks():

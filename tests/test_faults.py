@@ -356,12 +356,14 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(base, tmp_path):
 
 @pytest.mark.slow
 def test_kill_9_of_a_writer_process_never_publishes_a_partial_index(base, tmp_path):
-    """The OOM killer picks one of Whoosh's writer processes of a ``--full`` run:
+    """The OOM killer picks one of Whoosh's writer processes of a rebuild
+    (``--from-scratch``: every document is written again, by two processes;
+    a ``--full`` of an unchanged folder carries them over and starts none):
     the run must fail with the old index live, or publish a complete index."""
     source, root = workspace(base, tmp_path)
     before = snapshot(root)
     generation = IndexStore(root).current_generation()
-    proc = start(*index_args(source, root, "--full"))
+    proc = start(*index_args(source, root, "--from-scratch"))
     try:
         deadline = time.monotonic() + 60
         while not (kids := children_of(proc.pid)) and proc.poll() is None and time.monotonic() < deadline:
@@ -390,7 +392,9 @@ def test_kill_9_of_a_writer_process_never_publishes_a_partial_index(base, tmp_pa
 def test_a_second_run_gets_a_clear_message_through_the_cli_and_the_editor(base, tmp_path):
     source, root = workspace(base, tmp_path)
     status_file = reindex_job.status_path(str(root))
-    first = start(*index_args(source, root, "--full", "--status-file", str(status_file)))
+    # a rebuild: long enough for the second run to find it busy (a --full of
+    # an unchanged folder carries everything over and is done in a moment)
+    first = start(*index_args(source, root, "--from-scratch", "--status-file", str(status_file)))
     try:
         deadline = time.monotonic() + 30
         while not IndexStore(root).busy() and first.poll() is None and time.monotonic() < deadline:
@@ -516,7 +520,7 @@ def test_a_full_disk_stops_the_run_with_a_clear_message_and_the_old_index_intact
 
 @pytest.mark.slow
 def test_a_full_disk_during_the_multi_process_writer_stops_the_run_cleanly(base, tmp_path, mounts):
-    """The same with Whoosh's writer processes (a ``--full`` of over 200 documents)."""
+    """The same with Whoosh's writer processes (a rebuild of over 200 documents)."""
     disk = tmp_path / "schijf"
     disk.mkdir()
     _mount("-t", "tmpfs", "-o", "size=40m", "tmpfs", str(disk))
@@ -524,7 +528,7 @@ def test_a_full_disk_during_the_multi_process_writer_stops_the_run_cleanly(base,
     source, root = workspace(base, disk)
     before_results, before_snapshot = results_of(root), snapshot(root)
     filler = _fill(disk, 256 * 1024)  # the writer processes run out of room for their segments
-    proc = start(*index_args(source, root, "--full"))
+    proc = start(*index_args(source, root, "--from-scratch"))
     try:
         _, err = proc.communicate(timeout=120)
         orphans = wait_until_gone(proc.pid)
