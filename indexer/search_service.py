@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from indexer.documents import DocumentRecord, Passage, SearchResponse
+from indexer.memory_release import release_free_memory
 from indexer.index_store import IndexStore
 from indexer.query_parser import parse_query
 from indexer.whoosh_index import PRODUCT, SCHEMA_VERSION, SORTS, RankingConfig, SearchIndex
 
 MAX_K = 100
-CACHE_SIZE = 256
+CACHE_SIZE = 64  # responses kept per process (each holds its hits' text: about 30 kB)
+TRIM_EVERY = 100  # searches between returning freed memory to the system
 MODES = ("documents", "passages")
 T = TypeVar("T")
 
@@ -40,6 +42,7 @@ class SearchService:
         # recent responses; the key holds the generation and its version, so a
         # changed index never answers from here
         self._cache: OrderedDict[tuple, SearchResponse] = OrderedDict()
+        self._searches = 0
 
     # -- the live index -------------------------------------------------------------
 
@@ -98,6 +101,7 @@ class SearchService:
             self._on_live_index(lambda index: index.warm_up())
         except IndexMissingError:
             pass
+        release_free_memory(collect=True)  # what building the tables freed
 
     def close(self) -> None:
         with self._lock:
@@ -162,6 +166,9 @@ class SearchService:
             self._cache[key] = response
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
+            self._searches += 1
+            if self._searches % TRIM_EVERY == 0:
+                release_free_memory()  # 0.1 ms; without it a worker stays at its peak size
         return response
 
     def ask(self, question: str, *, k: int = 5, filters: dict[str, list] | None = None) -> SearchResponse:

@@ -45,7 +45,7 @@ import numpy as np
 
 from indexer import array_ranking, dutch_analysis
 from indexer.documents import DocumentRecord, Hit, Passage
-from indexer.query_parser import QueryPlan
+from indexer.query_parser import QueryPlan, parse_query
 from indexer.spelling_counts import SpellingCounts
 from indexer.spelling_lookup import SpellingVocabulary
 
@@ -721,20 +721,20 @@ class PhraseIndex:
     hold: which phrases hold every given word and a word with a prefix.
     ``entries[n]`` is (kind, phrase, doc_id)."""
 
-    def __init__(self, titles: list[tuple[str, str]], headings: list[tuple[str, str]], surface):
-        # parallel lists, not a tuple per phrase (7 MB less at 10,000 documents)
-        self._titles = len(titles)
-        self._phrases = [phrase for phrase, _doc in titles] + [phrase for phrase, _doc in headings]
-        self._docs = [doc for _phrase, doc in titles] + [doc for _phrase, doc in headings]
-        postings: dict[str, list[int]] = {}
-        terms_of: dict[str, set[str]] = {}  # headings repeat ("Inleiding", "Conclusie"): analyse each once
+    def __init__(self, phrases: list[str], docs: list[str], titles: int, surface):
+        # parallel lists (the first ``titles`` are titles), not a tuple per
+        # phrase: 7 MB less at 10,000 documents
+        self._titles = titles
+        self._phrases = phrases
+        self._docs = docs
+        postings: dict[str, array] = {}  # arrays from the start: a list of ints peaked at 60 MB at 10k
         for n, phrase in enumerate(self._phrases):
-            terms = terms_of.get(phrase)
-            if terms is None:
-                terms = terms_of[phrase] = set(surface.terms(phrase))
-            for term in terms:
-                postings.setdefault(term, []).append(n)
-        self._postings = {t: array("I", ns) for t, ns in postings.items()}
+            for term in set(surface.terms(phrase)):
+                found = postings.get(term)
+                if found is None:
+                    found = postings[term] = array("I")
+                found.append(n)
+        self._postings = postings
         self._terms = sorted(self._postings)
         self.entries = self  # entries[n], as a list of tuples would give it
 
@@ -777,7 +777,7 @@ class SearchIndex:
         self._spelling: SpellingVocabulary | None = None
         self._counts: SpellingCounts | None = None
         self._doc_dates: dict[str, str] | None = None
-        self._phrase_entries: tuple[list, list] | None = None  # (titles, headings), until indexed
+        self._phrase_entries: tuple[list, list, int] | None = None  # for PhraseIndex, until built
         self._sorted_words: list[str] | None = None
         self._phrases: PhraseIndex | None = None
         self._arrays: _IndexArrays | None = None
@@ -940,8 +940,9 @@ class SearchIndex:
             phrases.append(row)
         phrases.sort(key=lambda p: p[0])
         self._doc_meta, self._doc_dates = meta, dates
-        self._phrase_entries = ([(row[2], row[1]) for row in phrases],
-                                [(heading, row[1]) for row in phrases for heading in row[3]])
+        self._phrase_entries = ([row[2] for row in phrases] + [h for row in phrases for h in row[3]],
+                                [row[1] for row in phrases] + [row[1] for row in phrases for _h in row[3]],
+                                len(phrases))
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -1566,12 +1567,16 @@ class SearchIndex:
         return self._spelling
 
     def warm_up(self) -> None:
-        """Build the per-searcher tables the first searches need."""
+        """Build the per-searcher tables the first searches need, and load
+        what query analysis loads on first use (stemmer, compound dictionary,
+        thesaurus)."""
         self._doc_of_docnum()
         self.document_meta()
         self._spelling_vocabulary()
         self._words_with_prefix("a", 1)
         self._phrase_index()
+        self._index_arrays().facets(self.document_meta())
+        self.build_query(parse_query("samenwerkingsverbanden leerlingen lgf"))
 
     def _phrase_index(self) -> "PhraseIndex":
         """Titles and headings by the words they hold, for completions (once per searcher)."""
