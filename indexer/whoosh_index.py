@@ -1401,15 +1401,23 @@ class _PostingLists:
     """Whoosh's posting pool, for a writer that keeps its segment in memory:
     each term's postings in arrays, in document order as they come, instead of
     one tuple per posting sorted (and spilled to disk and merged back) at the
-    end. A fraction of the memory, no sort, and the segment is written a
-    block at a time (:meth:`write`), with the same bytes as Whoosh writes."""
+    end. A posting takes about 30 bytes instead of about 230, there is no
+    sort, and the segment is written a block at a time (:meth:`write`), with
+    the same bytes as Whoosh writes.
+
+    A term's postings: ``(docnums, weights, values, value lengths)``, the
+    values (encoded positions, characters, frequencies) one after the other."""
 
     def __init__(self):
-        self.fields: dict[str, dict[bytes, tuple[array, array, list]]] = {}
+        self.fields: dict[str, dict[bytes, tuple[array, array, bytearray, array]]] = {}
         self.fieldnames: set[str] = set()
         self._unordered = False
 
-    def terms(self, fieldname: str) -> dict[bytes, tuple[array, array, list]]:
+    @staticmethod
+    def new_postings() -> tuple[array, array, bytearray, array]:
+        return array("I"), array("d"), bytearray(), array("I")
+
+    def terms(self, fieldname: str) -> dict[bytes, tuple[array, array, bytearray, array]]:
         terms = self.fields.get(fieldname)
         if terms is None:
             terms = self.fields[fieldname] = {}
@@ -1420,28 +1428,38 @@ class _PostingLists:
         """One posting ``(fieldname, term bytes, docnum, weight, value)``, in
         any order (Whoosh merging a segment into this writer)."""
         fieldname, tbytes, docnum, weight, vbytes = item
-        postings = self.terms(fieldname).get(tbytes)
+        vbytes = vbytes or b""  # a reader's posting may have None: written as no value either way
+        terms = self.terms(fieldname)
+        postings = terms.get(tbytes)
         if postings is None:
-            postings = self.fields[fieldname][tbytes] = (array("I"), array("d"), [])
+            postings = terms[tbytes] = self.new_postings()
         postings[0].append(docnum)
         postings[1].append(weight)
-        postings[2].append(vbytes)
+        postings[2].extend(vbytes)
+        postings[3].append(len(vbytes))
         self._unordered = True
 
-    def _sorted(self, postings):
-        docnums, weights, values = postings
-        if not self._unordered:
-            return postings
-        order = sorted(range(len(docnums)), key=lambda i: (docnums[i], weights[i], values[i]))
-        return (array("I", (docnums[i] for i in order)), array("d", (weights[i] for i in order)),
-                [values[i] for i in order])
+    def _lists(self, postings) -> tuple[array, array, list[bytes]]:
+        """Docnums, weights and values (as bytes) of a term, in Whoosh's order."""
+        docnums, weights, data, lengths = postings
+        data = bytes(data)
+        values = []
+        end = 0
+        for n in lengths:
+            values.append(data[end:end + n])
+            end += n
+        if self._unordered:
+            order = sorted(range(len(docnums)), key=lambda i: (docnums[i], weights[i], values[i]))
+            return (array("I", (docnums[i] for i in order)), array("d", (weights[i] for i in order)),
+                    [values[i] for i in order])
+        return docnums, weights, values
 
     def iter_postings(self):
         """Every posting in Whoosh's order (field, term, document)."""
         for fieldname in sorted(self.fields):
             terms = self.fields[fieldname]
             for tbytes in sorted(terms):
-                docnums, weights, values = self._sorted(terms[tbytes])
+                docnums, weights, values = self._lists(terms[tbytes])
                 for i in range(len(docnums)):
                     yield fieldname, tbytes, docnums[i], weights[i], values[i]
 
@@ -1457,7 +1475,7 @@ class _PostingLists:
             postwriter = fieldwriter._postwriter
             size = postwriter._blocklimit
             for tbytes in sorted(terms):
-                docnums, weights, values = self._sorted(terms[tbytes])
+                docnums, weights, values = self._lists(terms.pop(tbytes))  # written: memory back
                 fieldwriter.start_term(tbytes)
                 for i in range(0, len(docnums), size):
                     if i:
@@ -1593,6 +1611,7 @@ class _SegmentWriter(_InMemoryPostings, SegmentWriter):
                 for text in value.texts:
                     counted_by_text[text] = self._chains[name]
 
+        new_postings = self.pool.new_postings
         perdocwriter.start_doc(docnum)
         try:
             for fieldname in fieldnames:
@@ -1615,10 +1634,11 @@ class _SegmentWriter(_InMemoryPostings, SegmentWriter):
                             length += freq
                         postings = terms.get(tbytes)
                         if postings is None:
-                            postings = terms[tbytes] = (array("I"), array("d"), [])
+                            postings = terms[tbytes] = new_postings()
                         postings[0].append(docnum)
                         postings[1].append(weight * fieldboost)
-                        postings[2].append(vbytes)
+                        postings[2].extend(vbytes)
+                        postings[3].append(len(vbytes))
 
                 customval = fields.get("_stored_%s" % fieldname, value)
                 stored = customval if fieldobj.stored else None
