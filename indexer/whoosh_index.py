@@ -1358,7 +1358,10 @@ class _TextAnalyses:
     scanned once for both (:meth:`Chain.grouped`)."""
 
     LIMIT = 256  # texts kept (the current document's title and headings, mostly)
-    SHORT = 500  # longer texts (passage bodies) are not indexed twice: their terms are not kept
+    # A longer text (a passage body) is analysed once per passage anyway: its
+    # occurrences are not kept (keeping them cost more garbage collection
+    # than it saved); its compound-part counts are, until the parts field asks.
+    SHORT = 500
 
     def __init__(self):
         self._occurrences: dict[tuple[str, str], dict[str, list[tuple[int, int, int]]]] = {}
@@ -1537,9 +1540,9 @@ class _SegmentWriter(_InMemoryPostings, SegmentWriter):
     schema: the text fields are analysed by their chain straight into
     posting values (no token objects), each text once however many fields and
     passages index it (:class:`_TextAnalyses`); other fields' postings are
-    remembered per value (a type, a year, a passage number repeat all the
-    time). The postings, stored values, lengths and columns are the ones
-    Whoosh's own ``add_document`` gives (tests compare the two)."""
+    remembered per value (the record kind and the date repeat all the time).
+    The postings, stored values, lengths and columns are the ones Whoosh's
+    own ``add_document`` gives (tests compare the two)."""
 
     MEMO_LIMIT = 4096
 
@@ -1562,12 +1565,12 @@ class _SegmentWriter(_InMemoryPostings, SegmentWriter):
         boost = fmt.field_boost
         kind = type(fmt)
         if isinstance(value, SeparateTexts):
+            if kind is not Frequency:
+                raise ValueError(f"field {fieldname!r}: separate texts need a field without positions")
             counts: dict[str, int] = {}
             for text in value.texts:
                 for term, n in self._analyses.counts(analyzer, text).items():
                     counts[term] = counts.get(term, 0) + n
-            if kind is not Frequency:
-                raise ValueError(f"field {fieldname!r}: separate texts need a field without positions")
             return [(term.encode("utf-8"), n, float(n) * boost, pack_uint(n)) for term, n in counts.items()]
         occurrences = self._analyses.occurrences(analyzer, value, counted)
         if kind is Characters:
