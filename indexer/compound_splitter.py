@@ -17,6 +17,7 @@ parts (then the most common ones) such that:
 
 from __future__ import annotations
 
+import bisect
 import math
 from functools import lru_cache
 
@@ -81,6 +82,17 @@ def _is_part(word: str) -> bool:
     return len(word) >= MIN_PART and zipf(word) >= MIN_ZIPF
 
 
+@lru_cache(maxsize=1)
+def _part_zipf() -> dict[str, float]:
+    """Every word that can be a part (:func:`_is_part`) with its :func:`zipf`:
+    one dictionary lookup per candidate part in :func:`_segments`."""
+    parts = {w: z for w, z in _frequencies().items() if len(w) >= MIN_PART and z >= MIN_ZIPF}
+    for w in domain_words():
+        if len(w) >= MIN_PART:
+            parts[w] = zipf(w)
+    return parts
+
+
 INFLECTIONS = ("en", "s", "e", "eren", "ste", "st", "er", "ere", "es")
 
 
@@ -95,27 +107,43 @@ def _segments(word: str) -> tuple[tuple[int, int], ...]:
         if word.endswith(ending) and zipf(base) >= 3.5 and not _segments(base):
             return ()
     n = len(word)
+    part_zipf = _part_zipf()
     # best[i]: ((number of parts, -sum of Zipf), spans) for word[:i]
     best: list[tuple[tuple[int, float], tuple[tuple[int, int], ...]] | None] = [None] * (n + 1)
     best[0] = ((0, 0.0), ())
+    # Where a part can start: after a split, directly or after a linking s / en
+    # (a word cannot start with a linking element). Only those starts are
+    # tried, in the order of trying every start; each start's splits before
+    # it are final by the time a part from there can end.
+    starts = [0]
+    before_start: dict[int, list] = {}
     for end in range(MIN_PART, n + 1):
-        for start in range(0, end - MIN_PART + 1):
-            part = word[start:end]
-            if (start == 0 and end == n) or not _is_part(part):  # the word itself is no split
+        for start in starts:
+            if start > end - MIN_PART:
+                break
+            if start == 0 and end == n:  # the word itself is no split
                 continue
-            # the part may follow the previous part directly or after a linking s / en
-            for link in ("",) + LINKS:
-                before = start - len(link)
-                if before < 0 or word[before:start] != link or best[before] is None:
-                    continue
-                if before == 0 and link:
-                    continue  # a word cannot start with a linking element
-                (count, neg_zipf), spans = best[before]
+            part = word[start:end]
+            z = part_zipf.get(part)
+            if z is None:
+                continue
+            options = before_start.get(start)
+            if options is None:
+                options = before_start[start] = [
+                    best[before] for link in ("",) + LINKS
+                    if (before := start - len(link)) >= 0 and word[before:start] == link
+                    and best[before] is not None and not (before == 0 and link)
+                ]
+            for (count, neg_zipf), spans in options:
                 if count == 0 and part in NOT_FIRST:
                     continue
-                key = (count + 1, neg_zipf - zipf(part))
+                key = (count + 1, neg_zipf - z)
                 if best[end] is None or key < best[end][0]:
                     best[end] = (key, spans + ((start, end),))
+        if best[end] is not None and end < n:
+            for link in ("",) + LINKS:
+                if word.startswith(link, end) and end + len(link) not in starts:
+                    bisect.insort(starts, end + len(link))
     if best[n] is None:
         return ()
     spans = best[n][1]

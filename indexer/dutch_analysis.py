@@ -15,6 +15,7 @@ chains to Whoosh's analyzer protocol, so index and query side share one chain.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -84,7 +85,11 @@ class Chain(Step):
         # replay it (the analysis of running text repeats words all the time).
         self._per_word = all(s.per_word for s in steps[1:])
         self._hyphen_parts = any(isinstance(s, HyphenPartsFilter) for s in steps[1:])
+        # the word-by-word fast paths below inline the WordTokenizer
+        self._fast = self._per_word and type(steps[0]) is WordTokenizer
         self._cache: dict[tuple[str, str, int], tuple[tuple, int]] = {}
+        self._word_terms: dict[str, tuple[str, ...]] = {}
+        self._by_token: dict["Chain | None", dict[str, tuple]] = {}
 
     def __or__(self, other: Step) -> "Chain":
         extra = other.steps if isinstance(other, Chain) else [other]
@@ -117,7 +122,7 @@ class Chain(Step):
         """(term, position, start, end) for each token: the same analysis as
         calling the chain, without a Token object per word (the indexer's
         hot path)."""
-        if not (self._per_word and type(self.steps[0]) is WordTokenizer):
+        if not self._fast:
             for t in self(text):
                 yield t.text, t.pos, t.start, t.end
             return
@@ -141,6 +146,90 @@ class Chain(Step):
             for term, dpos, dstart, dend, _kind in outs:
                 yield term, p + dpos, start + dstart, start + dend
             shift += width - 1
+
+    def grouped(self, text: str, counted: "Chain | None" = None
+                ) -> tuple[dict[str, list[tuple[int, int, int]]], dict[str, int] | None]:
+        """Each term of the text with its (position, start, end) occurrences,
+        in order; and, with ``counted`` (another chain on the same tokenizer),
+        how often each of that chain's terms occurs in the same text. One scan
+        of the text serves both chains: the indexer analyses a passage once
+        for its body and its compound parts. The same result as grouping
+        :meth:`tuples` of each chain."""
+        if not (self._fast and (counted is None or counted._fast)):
+            return self._grouped_slowly(text, counted)
+        occurrences: dict[str, list[tuple[int, int, int]]] = {}
+        counts: dict[str, int] | None = None if counted is None else {}
+        cache = self._by_token.get(counted)
+        if cache is None:
+            cache = self._by_token[counted] = {}
+        find = text.find
+        cursor = shift = 0
+        # findall and find instead of match objects: a token starts with a
+        # letter or digit, which no text between two tokens holds, so the
+        # first occurrence after the previous token is this token
+        for pos, token in enumerate(_TOKEN_RE.findall(text)):
+            start = find(token, cursor)
+            cursor = start + len(token)
+            entry = cache.get(token)
+            if entry is None:
+                entry = self._token_entry(token, counted, cache)
+            outs, width, counted_terms = entry
+            p = pos + shift
+            for term, dpos, dstart, dend in outs:
+                occurrence = (p + dpos, start + dstart, start + dend)
+                seen = occurrences.get(term)
+                if seen is None:
+                    occurrences[term] = [occurrence]
+                else:
+                    seen.append(occurrence)
+            if width != 1:
+                shift += width - 1
+            for term in counted_terms:
+                counts[term] = counts.get(term, 0) + 1
+        return occurrences, counts
+
+    def _token_entry(self, token: str, counted: "Chain | None", cache: dict) -> tuple:
+        """What :meth:`grouped` remembers of a token as the tokenizer matched
+        it: this chain's terms with offsets, its width, the other chain's terms."""
+        word = token[:-2] if token[-2:] in ("'s", "\u2019s") and len(token) > 2 else token
+        kind = COMPOUND if _HYPHEN_SPLIT_RE.search(word) else WORD
+        outs, width = self._expand(word, kind, len(token))
+        counted_terms = tuple(t[0] for t in counted._expand(word, kind, len(token))[0]) if counted is not None else ()
+        if len(cache) >= self.CACHE_SIZE:
+            cache.clear()
+        entry = cache[token] = (tuple(o[:4] for o in outs), width, counted_terms)
+        return entry
+
+    def _grouped_slowly(self, text: str, counted: "Chain | None"):
+        occurrences: dict[str, list[tuple[int, int, int]]] = {}
+        for term, pos, start, end in self.tuples(text):
+            occurrences.setdefault(term, []).append((pos, start, end))
+        if counted is None:
+            return occurrences, None
+        counts: dict[str, int] = {}
+        for term, *_ in counted.tuples(text):
+            counts[term] = counts.get(term, 0) + 1
+        return occurrences, counts
+
+    def terms_of_words(self, words: Iterable[str]) -> set[str]:
+        """The distinct terms of whitespace-separated words. Each distinct word
+        is analysed once and remembered (a token never spans whitespace, so a
+        word's terms do not depend on its neighbours): the spelling vocabulary
+        of each document repeats most of the words of the documents before."""
+        memo = self._word_terms
+        words = list(words)
+        found = list(map(memo.get, words))
+        if None in found:
+            if len(memo) + len(words) > self.CACHE_SIZE:
+                memo.clear()
+            for i, terms in enumerate(found):
+                if terms is None:
+                    word = words[i]
+                    terms = memo.get(word)
+                    if terms is None:
+                        terms = memo[word] = tuple(dict.fromkeys(t[0] for t in self.tuples(word)))
+                    found[i] = terms
+        return set(itertools.chain.from_iterable(found))
 
     def _by_word(self, text: str) -> Iterator[Token]:
         cache = self._cache

@@ -25,7 +25,7 @@ import os
 import queue
 import re
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -36,7 +36,11 @@ from whoosh.reading import TermNotFound
 from whoosh.analysis import Token as WhooshToken
 from whoosh.codec import whoosh3
 from whoosh.analysis import Tokenizer as WhooshTokenizer
-from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.formats import Characters, Frequency, Positions
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
 from whoosh.matching import AndNotMatcher, WrappingMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query.compound import DefaultOr
@@ -126,32 +130,36 @@ WRITER_PROCESSES = 2  # the machine has two cores
 PARALLEL_FROM = 200  # documents in one run before the writer goes multi-process
 
 # Bump when the schema changes: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 FACETS = ("type", "sectors", "year")
 SORTS = ("relevance", "date")
 
 
 def build_schema(profile: str = "dutch") -> Schema:
+    """What the index holds. Only the fields a query reads are indexed (kind
+    and doc_id select records, date_sort sorts, the text fields rank); the
+    rest are only stored: facets and filters come from the document records,
+    and indexing a year or a passage number cost eight terms each."""
     text = ChainAnalyzer(profile)
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=STORED,
         kind=ID(stored=True),
         doc_id=ID(stored=True, sortable=True),
-        source=ID(stored=True),
+        source=STORED,
         title=TEXT(analyzer=text, stored=True),
         heading=TEXT(analyzer=text, stored=True),
         body=TEXT(analyzer=text, stored=True, chars=True),
         parts=TEXT(analyzer=ChainAnalyzer("parts"), phrase=False),  # parts of compounds in the text
         question=TEXT(analyzer=text),  # the question an FAQ passage answers
-        type=ID(stored=True, sortable=True),
-        sectors=KEYWORD(stored=True, commas=True, lowercase=True),
-        year=NUMERIC(int, stored=True, sortable=True, signed=False, bits=32),
+        type=STORED,
+        sectors=STORED,
+        year=STORED,
         date=STORED,
         date_sort=ID(sortable=True),  # ISO date, "0000-00-00" when unknown
         page=STORED,
-        number=NUMERIC(int, stored=True, sortable=True, signed=False, bits=32),
-        is_question=BOOLEAN(stored=True),
-        state=ID(stored=True),
+        number=STORED,
+        is_question=STORED,
+        state=STORED,
         record=STORED,
         vocabulary=STORED,  # a document's distinct surface words (spelling_counts.py)
     )
@@ -958,8 +966,8 @@ class SearchIndex:
         saves the merge, which runs on one core (see bench/RESULTS.md); a
         small batch stays in this process, where it is quicker to start."""
         if documents >= PARALLEL_FROM:
-            return IndexWriter(_MpWriter(self._ix, procs=WRITER_PROCESSES, multisegment=True, limitmb=1024, compound=False), self)
-        return IndexWriter(self._ix.writer(limitmb=1024, compound=False), self)
+            return IndexWriter(_MpWriter(self._ix, procs=WRITER_PROCESSES, multisegment=True, compound=False), self)
+        return IndexWriter(_SegmentWriter(self._ix, compound=False), self)
 
     def prepare_analysis(self) -> None:
         """Load what the index analysis loads on first use (the Dutch stemmer,
@@ -1710,15 +1718,374 @@ def _edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+# Writing ----------------------------------------------------------------------
+
+
+class SeparateTexts:
+    """Several texts indexed in one field as if joined with spaces (no token
+    spans a space, so the terms are the same). Each text is analysed on its
+    own, so a text that another field of the passage indexes too (the body, a
+    heading, the title) is scanned once for both fields, and one repeated
+    across passages (the title) once for all of them. Only this module's
+    writers accept it (Whoosh's own refuses it rather than mis-index it)."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self, texts: Iterable[str]):
+        self.texts = tuple(texts)
+
+    def __getstate__(self):
+        return self.texts
+
+    def __setstate__(self, state):
+        self.texts = state
+
+    def __eq__(self, other):
+        return isinstance(other, SeparateTexts) and other.texts == self.texts
+
+    def __repr__(self):
+        return f"SeparateTexts({self.texts!r})"
+
+
+class _TextAnalyses:
+    """The analyses of the latest texts a writer indexed, per chain: a title
+    or heading repeated across the passages of a document is analysed once,
+    and a passage text that two fields index (``body`` and ``parts``) is
+    scanned once for both (:meth:`Chain.grouped`)."""
+
+    LIMIT = 256  # texts kept (the current document's title and headings, mostly)
+    # A longer text (a passage body) is analysed once per passage anyway: its
+    # occurrences are not kept (keeping them cost more garbage collection
+    # than it saved); its compound-part counts are, until the parts field asks.
+    SHORT = 500
+
+    def __init__(self):
+        self._occurrences: dict[tuple[str, str], dict[str, list[tuple[int, int, int]]]] = {}
+        self._counts: dict[tuple[str, str], dict[str, int]] = {}
+
+    def occurrences(self, analyzer: "ChainAnalyzer", text: str,
+                    counted: "ChainAnalyzer | None" = None) -> dict[str, list[tuple[int, int, int]]]:
+        """Each term of ``text`` with its (position, start, end) occurrences;
+        with ``counted``, that chain's term counts of the text are kept too."""
+        key = (analyzer.profile, text)
+        found = self._occurrences.get(key)
+        if found is None:
+            if len(self._occurrences) >= self.LIMIT:
+                self._occurrences.clear()
+            if counted is not None and (counted.profile, text) not in self._counts:
+                found, counts = analyzer._chain.grouped(text, counted._chain)
+                self._keep_counts((counted.profile, text), counts)
+            else:
+                found = analyzer._chain.grouped(text)[0]
+            if len(text) <= self.SHORT:
+                self._occurrences[key] = found
+        return found
+
+    def counts(self, analyzer: "ChainAnalyzer", text: str) -> dict[str, int]:
+        key = (analyzer.profile, text)
+        found = self._counts.get(key)
+        if found is None:
+            occurrences = analyzer._chain.grouped(text)[0]
+            found = self._keep_counts(key, {term: len(occ) for term, occ in occurrences.items()})
+        return found
+
+    def _keep_counts(self, key, counts):
+        if len(self._counts) >= self.LIMIT:
+            self._counts.clear()
+        self._counts[key] = counts
+        return counts
+
+
+class _PostingLists:
+    """Whoosh's posting pool, for a writer that keeps its segment in memory:
+    each term's postings in arrays, in document order as they come, instead of
+    one tuple per posting sorted (and spilled to disk and merged back) at the
+    end. A posting takes about 30 bytes instead of about 230, there is no
+    sort, and the segment is written a block at a time (:meth:`write`), with
+    the same bytes as Whoosh writes.
+
+    A term's postings: ``(docnums, weights, values, value lengths)``, the
+    values (encoded positions, characters, frequencies) one after the other."""
+
+    def __init__(self):
+        self.fields: dict[str, dict[bytes, tuple[array, array, bytearray, array]]] = {}
+        self.fieldnames: set[str] = set()
+        self._unordered = False
+
+    @staticmethod
+    def new_postings() -> tuple[array, array, bytearray, array]:
+        return array("I"), array("d"), bytearray(), array("I")
+
+    def terms(self, fieldname: str) -> dict[bytes, tuple[array, array, bytearray, array]]:
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return terms
+
+    def add(self, item) -> None:
+        """One posting ``(fieldname, term bytes, docnum, weight, value)``, in
+        any order (Whoosh merging a segment into this writer)."""
+        fieldname, tbytes, docnum, weight, vbytes = item
+        vbytes = vbytes or b""  # a reader's posting may have None: written as no value either way
+        terms = self.terms(fieldname)
+        postings = terms.get(tbytes)
+        if postings is None:
+            postings = terms[tbytes] = self.new_postings()
+        postings[0].append(docnum)
+        postings[1].append(weight)
+        postings[2].extend(vbytes)
+        postings[3].append(len(vbytes))
+        self._unordered = True
+
+    def _lists(self, postings) -> tuple[array, array, list[bytes]]:
+        """Docnums, weights and values (as bytes) of a term, in Whoosh's order."""
+        docnums, weights, data, lengths = postings
+        data = bytes(data)
+        values = []
+        end = 0
+        for n in lengths:
+            values.append(data[end:end + n])
+            end += n
+        if self._unordered:
+            order = sorted(range(len(docnums)), key=lambda i: (docnums[i], weights[i], values[i]))
+            return (array("I", (docnums[i] for i in order)), array("d", (weights[i] for i in order)),
+                    [values[i] for i in order])
+        return docnums, weights, values
+
+    def iter_postings(self):
+        """Every posting in Whoosh's order (field, term, document)."""
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            for tbytes in sorted(terms):
+                docnums, weights, values = self._lists(terms[tbytes])
+                for i in range(len(docnums)):
+                    yield fieldname, tbytes, docnums[i], weights[i], values[i]
+
+    def write(self, fieldwriter, schema, perdoc) -> None:
+        """Write every posting list through Whoosh's W3 field writer, filling
+        its blocks a block at a time: the same blocks, statistics and bytes
+        as :meth:`whoosh.codec.base.FieldWriter.add_postings` makes from one
+        posting at a time."""
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            lengths = _field_lengths(perdoc, fieldname)
+            postwriter = fieldwriter._postwriter
+            size = postwriter._blocklimit
+            for tbytes in sorted(terms):
+                docnums, weights, values = self._lists(terms.pop(tbytes))  # written: memory back
+                fieldwriter.start_term(tbytes)
+                for i in range(0, len(docnums), size):
+                    if i:
+                        postwriter._write_block()
+                    ids = docnums[i:i + size]
+                    block_weights = weights[i:i + size]
+                    postwriter._ids = ids
+                    postwriter._weights = array("f", block_weights)
+                    postwriter._values = [v for v in values[i:i + size] if v]
+                    postwriter._maxweight = max(0, max(block_weights))
+                    found = [n for n in (lengths[d] for d in ids) if n] if lengths is not None else None
+                    postwriter._minlength = min(found) if found else None
+                    postwriter._maxlength = max(found) if found else 0
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
+
+    def cleanup(self) -> None:
+        self.fields = {}
+
+    def save(self):  # pragma: no cover - only Whoosh's single-segment multiprocess merge calls these
+        raise NotImplementedError("postings are kept in memory; write the segment with write()")
+
+    reduce_to = save
+
+
+def _field_lengths(perdoc, fieldname: str) -> list[int] | None:
+    """Every document's length in a field as Whoosh reads it back when it
+    writes postings (``doc_field_length``: stored as a byte, so rounded),
+    or None when the field keeps no lengths."""
+    if perdoc is None:
+        return None
+    reader = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    if reader is None:
+        return None
+    to_length = byte_to_length
+    return [to_length(b) if b else 0 for b in (reader[d] for d in range(perdoc.doc_count_all()))]
+
+
+class _InMemoryPostings:
+    """For a Whoosh segment writer: postings in :class:`_PostingLists`,
+    written block by block when the segment is finished."""
+
+    def _use_posting_lists(self) -> None:
+        self.pool = _PostingLists()
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        perdoc = self.per_document_reader() if self.codec.length_stats else None
+        try:
+            self.pool.write(self.fieldwriter, self.schema, perdoc)
+            self.fieldwriter.close()
+        finally:
+            if perdoc is not None:
+                perdoc.close()
+
+
+class _SegmentWriter(_InMemoryPostings, SegmentWriter):
+    """Whoosh's segment writer with a quicker ``add_document`` for this
+    schema: the text fields are analysed by their chain straight into
+    posting values (no token objects), each text once however many fields and
+    passages index it (:class:`_TextAnalyses`); other fields' postings are
+    remembered per value (the record kind and the date repeat all the time).
+    The postings, stored values, lengths and columns are the ones Whoosh's
+    own ``add_document`` gives (tests compare the two)."""
+
+    MEMO_LIMIT = 4096
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self._use_posting_lists()
+        self._analyses = _TextAnalyses()
+        self._items_memo: dict[tuple, list] = {}
+        self._chains: dict[str, ChainAnalyzer] = {}
+        for name, fieldobj in self.schema.items():
+            if fieldobj.vector or fieldobj.separate_spelling():
+                raise NotImplementedError(f"field {name!r}: vectors and spelling fields are not supported")
+            analyzer = getattr(fieldobj, "analyzer", None)
+            if isinstance(analyzer, ChainAnalyzer) and type(fieldobj.format) in _TEXT_FORMATS:
+                self._chains[name] = analyzer
+
+    def _text_items(self, fieldname: str, fieldobj, value, counted):
+        analyzer = self._chains[fieldname]
+        fmt = fieldobj.format
+        boost = fmt.field_boost
+        kind = type(fmt)
+        if isinstance(value, SeparateTexts):
+            if kind is not Frequency:
+                raise ValueError(f"field {fieldname!r}: separate texts need a field without positions")
+            counts: dict[str, int] = {}
+            for text in value.texts:
+                for term, n in self._analyses.counts(analyzer, text).items():
+                    counts[term] = counts.get(term, 0) + n
+            return [(term.encode("utf-8"), n, float(n) * boost, pack_uint(n)) for term, n in counts.items()]
+        occurrences = self._analyses.occurrences(analyzer, value, counted)
+        if kind is Characters:
+            encode = fmt.encode
+            return [(term.encode("utf-8"), len(occ), float(len(occ)) * boost, encode(occ))
+                    for term, occ in occurrences.items()]
+        if kind is Positions:
+            encode = fmt.encode
+            return [(term.encode("utf-8"), len(occ), float(len(occ)) * boost, encode([o[0] for o in occ]))
+                    for term, occ in occurrences.items()]
+        return [(term.encode("utf-8"), len(occ), float(len(occ)) * boost, pack_uint(len(occ)))
+                for term, occ in occurrences.items()]
+
+    def _other_items(self, fieldname: str, fieldobj, value):
+        if not isinstance(value, (str, int, float, bool)):
+            return list(fieldobj.index(value))
+        key = (fieldname, type(value), value)
+        items = self._items_memo.get(key)
+        if items is None:
+            if len(self._items_memo) >= self.MEMO_LIMIT:
+                self._items_memo.clear()
+            items = self._items_memo[key] = list(fieldobj.index(value))
+        return items
+
+    def add_document(self, **fields):
+        # Whoosh's SegmentWriter.add_document, with the postings made above
+        # and put straight into the posting lists.
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+
+        # a text that a SeparateTexts field holds too is scanned once for both
+        counted_by_text: dict[str, ChainAnalyzer] = {}
+        for name in fieldnames:
+            value = fields[name]
+            if isinstance(value, SeparateTexts) and name in self._chains:
+                for text in value.texts:
+                    counted_by_text[text] = self._chains[name]
+
+        new_postings = self.pool.new_postings
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                fieldobj = schema[fieldname]
+                length = 0
+                if fieldobj.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    if fieldname in self._chains and isinstance(value, (str, SeparateTexts)):
+                        counted = counted_by_text.get(value) if isinstance(value, str) else None
+                        items = self._text_items(fieldname, fieldobj, value, counted)
+                    else:
+                        items = self._other_items(fieldname, fieldobj, value)
+                    scorable = fieldobj.scorable
+                    terms = self.pool.terms(fieldname)
+                    for tbytes, freq, weight, vbytes in items:
+                        if scorable:
+                            length += freq
+                        postings = terms.get(tbytes)
+                        if postings is None:
+                            postings = terms[tbytes] = new_postings()
+                        postings[0].append(docnum)
+                        postings[1].append(weight * fieldboost)
+                        postings[2].extend(vbytes)
+                        postings[3].append(len(vbytes))
+
+                customval = fields.get("_stored_%s" % fieldname, value)
+                stored = customval if fieldobj.stored else None
+                perdocwriter.add_field(fieldname, fieldobj, stored, length)
+                column = fieldobj.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(fieldname, column, fieldobj.to_column_value(customval))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+
+_TEXT_FORMATS = (Positions, Characters, Frequency)
+
+
 class _SubWriterTask(SubWriterTask):
-    """A writer process that reports a failure to its parent instead of printing it."""
+    """A writer process with this module's segment writer, that reports a
+    failure to its parent instead of printing it."""
 
     def run(self):
         try:
-            super().run()
+            self._run()
         except BaseException as exc:  # noqa: BLE001 - the parent turns it into an error
             reason = (exc.errno, exc.strerror or str(exc)) if isinstance(exc, OSError) else (None, repr(exc))
             self.resultqueue.put(("failed", *reason), timeout=5)
+
+    def _run(self):
+        # Whoosh's SubWriterTask.run (multisegment: each process writes a
+        # segment of its own), with _SegmentWriter.
+        if not self.multisegment:
+            raise NotImplementedError("only writer processes that write their own segments")
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = _SegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            jobinfo = self.jobqueue.get()
+            if jobinfo is None:
+                break
+            self._process_file(*jobinfo)
+        if not self.running:
+            writer.cancel()
+            return
+        fieldnames = writer.pool.fieldnames
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, fieldnames, segment), timeout=5)
 
 
 class _JobQueue:
@@ -1740,7 +2107,7 @@ class _JobQueue:
                     raise ChildProcessError(errno.ECHILD, "de schrijfprocessen van de index stopten onverwacht") from None
 
 
-class _MpWriter(MpWriter):
+class _MpWriter(_InMemoryPostings, MpWriter):
     """Whoosh's multi-process writer, made safe to fail. Whoosh's own waits a
     second for each writer process's segment and commits without the ones
     that did not come (a process killed or failed: its documents silently
@@ -1750,6 +2117,7 @@ class _MpWriter(MpWriter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._use_posting_lists()  # for segments merged into this one
         self.jobqueue = _JobQueue(self.jobqueue, self.tasks)
 
     def _new_task(self):
@@ -1789,6 +2157,11 @@ class _MpWriter(MpWriter):
         super().cancel()
 
 
+def _record_fields(record: DocumentRecord) -> dict:
+    """``asdict(record)`` without its deep copy (the values are pickled at once)."""
+    return dict(vars(record))
+
+
 class IndexWriter:
     """Adds and removes whole documents; nothing is visible until :meth:`commit`."""
 
@@ -1819,19 +2192,18 @@ class IndexWriter:
         if year is not None:
             common["year"] = year
         # the spelling vocabulary: each distinct surface word counts once per document
-        text = " ".join(dict.fromkeys(
-            " ".join([record.title] + [p.heading or "" for p in passages] + [p.text for p in passages]).split()))
-        words = sorted({t[0] for t in self._surface.tuples(text)})
+        texts = [record.title] + [p.heading or "" for p in passages] + [p.text for p in passages]
+        words = sorted(self._surface.terms_of_words(dict.fromkeys(" ".join(texts).split())))
         self._counts.add(words)
         self._w.add_document(
-            id=f"doc:{record.doc_id}", kind=DOCUMENT, state=record.state, record=asdict(record),
+            id=f"doc:{record.doc_id}", kind=DOCUMENT, state=record.state, record=_record_fields(record),
             vocabulary=" ".join(words), **common
         )
         for p in passages:
             heading = p.heading or ""
             extra = {"question": p.heading_path[-1]} if p.is_question and p.heading_path else {}
             if self.profile != "plain":
-                extra["parts"] = " ".join((record.title, heading, p.text))
+                extra["parts"] = SeparateTexts((record.title, heading, p.text))
             self._w.add_document(
                 id=p.id,
                 kind=PASSAGE,

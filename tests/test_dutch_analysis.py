@@ -92,3 +92,69 @@ def test_the_per_word_cache_gives_exactly_what_the_stream_gives():
         slow = [(t.text, t.pos, t.start, t.end, t.kind) for t in chain._streamed(text)]
         assert fast == slow
         assert list(chain.tuples(text)) == [f[:4] for f in slow]
+
+
+def _seed_texts():
+    """The demo corpus's pages (markup and all: plenty of odd tokens) with edge cases."""
+    from tests.conftest import CORPUS
+
+    edge = (" so-sbo-bao thema's 2020-2021 1.250 3,5,6 - vo-school co-teaching --x-- e-mail-adres a_b"
+            " ’s-Hertogenbosch x’s ‘s PABO's Geïntegreerde ÉÉN naïef ﬁets leerlingvolgsystemen"
+            " samenwerkingsverbanden de het een schoolondersteuningsprofiel's 12-jarigen -")
+    texts = [path.read_text(encoding="utf-8") + edge for path in sorted(CORPUS.rglob("*.html"))]
+    return texts + ["", " ", "-", "'s", edge, edge.upper()]
+
+
+def _grouped_by_hand(chain, text):
+    out = {}
+    for term, pos, start, end in chain.tuples(text):
+        out.setdefault(term, []).append((pos, start, end))
+    return out
+
+
+def test_grouped_gives_each_term_its_occurrences_as_the_token_stream_does():
+    from collections import Counter
+
+    from indexer.dutch_analysis import compound_parts_analyzer
+
+    small = index_analyzer()
+    small.CACHE_SIZE = 50  # a full per-token cache starts again and still gives the same
+    for chain, counted in ((index_analyzer(), compound_parts_analyzer()), (index_analyzer(), None),
+                           (plain_analyzer(), None), (query_analyzer(), index_analyzer()),
+                           (small, compound_parts_analyzer())):
+        for text in _seed_texts() * 2:  # the second time from the per-token cache
+            occurrences, counts = chain.grouped(text, counted)
+            expected = _grouped_by_hand(chain, text)
+            assert occurrences == expected and list(occurrences) == list(expected)
+            if counted is None:
+                assert counts is None
+            else:
+                assert counts == dict(Counter(term for term, *_ in counted.tuples(text)))
+
+
+def test_grouped_of_a_chain_that_is_not_word_by_word_takes_the_slow_way():
+    from indexer.dutch_analysis import Chain, Filter, Token
+
+    class Pairs(Filter):  # looks at two tokens at a time
+        def __call__(self, tokens):
+            previous = None
+            for tok in tokens:
+                if previous is not None:
+                    yield Token(previous.text + "_" + tok.text, tok.pos, previous.start, tok.end)
+                previous = tok
+
+    chain = Chain([WordTokenizer(), LowercaseFilter(), Pairs()])
+    text = "Passend onderwijs voor alle leerlingen"
+    assert chain.grouped(text)[0] == _grouped_by_hand(chain, text)
+    assert list(chain.grouped(text)[0]) == ["passend_onderwijs", "onderwijs_voor", "voor_alle", "alle_leerlingen"]
+
+
+def test_terms_of_words_are_the_terms_of_the_text_they_come_from():
+    from indexer.dutch_analysis import surface_analyzer
+
+    chain = surface_analyzer()
+    for text in _seed_texts() * 2:  # the second time from the memo
+        assert chain.terms_of_words(text.split()) == {term for term, *_ in chain.tuples(text)}
+    chain.CACHE_SIZE = 50  # a full memo starts again and still gives the same
+    for text in _seed_texts():
+        assert chain.terms_of_words(text.split()) == {term for term, *_ in chain.tuples(text)}

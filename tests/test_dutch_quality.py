@@ -43,6 +43,67 @@ def test_short_words_and_non_words_are_not_split():
     assert split_compound("sbo") == () and split_compound("2020-2021") == ()
 
 
+def _segments_by_trying_every_part(word: str) -> tuple[tuple[int, int], ...]:
+    """The split the way it was first written: every substring of every
+    length tried as a part, for each end in turn (the reference for the
+    quicker search in compound_splitter._segments)."""
+    from indexer import compound_splitter as cs
+
+    if len(word) < cs.MIN_WORD or not word.isalpha():
+        return ()
+    for ending in cs.INFLECTIONS:
+        base = word[: -len(ending)]
+        if word.endswith(ending) and cs.zipf(base) >= 3.5 and not _segments_by_trying_every_part(base):
+            return ()
+    n = len(word)
+    best = [None] * (n + 1)
+    best[0] = ((0, 0.0), ())
+    for end in range(cs.MIN_PART, n + 1):
+        for start in range(0, end - cs.MIN_PART + 1):
+            part = word[start:end]
+            if (start == 0 and end == n) or not cs._is_part(part):
+                continue
+            for link in ("",) + cs.LINKS:
+                before = start - len(link)
+                if before < 0 or word[before:start] != link or best[before] is None:
+                    continue
+                if before == 0 and link:
+                    continue
+                (count, neg_zipf), spans = best[before]
+                if count == 0 and part in cs.NOT_FIRST:
+                    continue
+                key = (count + 1, neg_zipf - cs.zipf(part))
+                if best[end] is None or key < best[end][0]:
+                    best[end] = (key, spans + ((start, end),))
+    if best[n] is None:
+        return ()
+    spans = best[n][1]
+    last = word[spans[-1][0]:]
+    if len(spans) < 2 or last in cs.NOT_LAST or last.startswith("rijk"):
+        return ()
+    return spans
+
+
+def test_the_split_tries_only_parts_that_can_follow_a_split_and_finds_the_same():
+    from tests.conftest import CORPUS
+    from indexer import compound_splitter as cs
+    from indexer.dutch_analysis import surface_analyzer
+
+    words = set()
+    for path in sorted(CORPUS.rglob("*.html")):
+        words |= surface_analyzer().terms_of_words(path.read_text(encoding="utf-8").split())
+    words |= {"samenwerkingsverbanden", "boekenkast", "schoolsenen", "ensenensens", "leerlingvolgsystemen",
+              "onderwijsondersteuning", "sss", "enenenenenen", "aaaabbbbccccdddd", "kinderopvangtoeslag"}
+    words = sorted(w for w in words if w.isalpha())
+    assert len(words) > 1500
+    compounds = 0
+    for word in words:
+        expected = _segments_by_trying_every_part(word)
+        assert cs._segments(word) == expected, word
+        compounds += bool(expected)
+    assert compounds > 100
+
+
 def test_compound_terms_include_runs_of_parts_as_printed():
     assert compound_terms("schoolondersteuningsprofiel") == [
         "school", "ondersteuning", "profiel", "schoolondersteuning", "ondersteuningsprofiel"]

@@ -144,3 +144,45 @@ def test_self_referencing_objects_are_refused_not_followed_for_ever(tmp_path):
 
     with pytest.raises(ExtractionError, match="verwijzen naar zichzelf"):
         extract_pdf(self_reference_pdf(tmp_path / "ring.pdf"))
+
+
+def _chars_both_ways(path):
+    """Every page's characters as pdfplumber makes them, and as
+    pdf_pages._char_object makes them (the extractor's quicker path)."""
+    from functools import partial
+
+    import pdfplumber
+
+    from indexer.extract.pdf_pages import _char_object
+
+    pages = []
+    for quick in (False, True):
+        chars = []
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                if quick:
+                    page.process_object = partial(_char_object, page)
+                chars.append(page.chars)
+                page.close()
+        pages.append(chars)
+    return pages
+
+
+def test_characters_are_the_ones_pdfplumber_makes(tmp_path):
+    paths = sorted(CORPUS.rglob("*.pdf")) + [
+        pdf_fixtures.layout_pdf(tmp_path / "layout.pdf"),
+        pdf_fixtures.text_pdf(tmp_path / "text.pdf", ["Eén regel met ﬁ-ligatuur en accenten: geïntegreerde"]),
+    ]
+    assert len(paths) >= 4
+    for path in paths:
+        theirs, ours = _chars_both_ways(path)
+        assert sum(map(len, theirs)) > 100 or path.name == "text.pdf"
+        assert ours == theirs, path.name
+
+
+def test_characters_of_the_real_pdfs_are_the_ones_pdfplumber_makes(realdocs):
+    paths = sorted(realdocs.rglob("*.pdf"))
+    assert paths
+    for path in paths:
+        theirs, ours = _chars_both_ways(path)
+        assert ours == theirs, path.name

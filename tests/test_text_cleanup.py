@@ -59,3 +59,31 @@ def test_unmapped_ligature_glyphs_are_learned_from_the_document():
     assert repaired[12] == "steekproef"
     assert repaired[14] == "onbekendf"  # never seen intact: the code's learned ligature
     assert repair_broken_glyphs(["gewone", "woorden"]) == ["gewone", "woorden"]
+
+
+def test_normalize_drops_exactly_the_characters_a_per_character_check_drops():
+    """normalize_text looks up the category of each distinct character, not of
+    every character; the result is the per-character filter's."""
+    import random
+    import re
+    import unicodedata
+
+    from indexer.extract import text_cleanup
+
+    def per_character(text):
+        if not text:
+            return ""
+        text = unicodedata.normalize("NFKC", re.sub(r"\(cid:\d+\)", "", text).translate(text_cleanup._TRANSLATE))
+        if not text.isascii():
+            text = "".join(ch for ch in text if not text_cleanup._is_dropped(ch))
+        else:
+            text = "".join(ch for ch in text if ch >= " " or ch in "\n\t")
+        return re.sub(r"\s+", " ", text).strip()
+
+    rnd = random.Random(7)
+    ranges = [(0, 0x80), (0x80, 0x3000), (0xD800, 0xE000), (0xE000, 0xF900), (0xF900, 0x110000)]
+    texts = ["".join(chr(rnd.randrange(*rnd.choice(ranges))) for _ in range(rnd.randrange(60))) for _ in range(3000)]
+    texts += ["a\x00b\tc\nd\x7f e", "ba\x00erij", "\ue01e", "(cid:12)x", "ﬁ ﬂ", "x\u00ady", "\u2010\u2011\u00a0",
+              "geïntegreerde  voorziening\x0b", ""]
+    for text in texts:
+        assert normalize_text(text) == per_character(text), repr(text)

@@ -42,6 +42,10 @@ def _is_dropped(ch: str) -> bool:
     return cat in ("Cc", "Co", "Cs", "Cn") and ch not in "\n\t"
 
 
+# ASCII control characters but tab and newline
+_ASCII_CONTROLS = {c: None for c in range(32) if chr(c) not in "\n\t"}
+
+
 def normalize_text(text: str) -> str:
     """Normalise one line or paragraph of extracted text."""
     if not text:
@@ -49,9 +53,13 @@ def normalize_text(text: str) -> str:
     text = _CID_RE.sub("", text)
     text = unicodedata.normalize("NFKC", text.translate(_TRANSLATE))
     if not text.isascii():
-        text = "".join(ch for ch in text if not _is_dropped(ch))
+        # the dropped characters among the text's distinct ones (a few dozen),
+        # rather than a category lookup per character
+        dropped = [ch for ch in set(text) if _is_dropped(ch)]
+        if dropped:
+            text = text.translate(dict.fromkeys(map(ord, dropped)))
     else:
-        text = "".join(ch for ch in text if ch >= " " or ch in "\n\t")
+        text = text.translate(_ASCII_CONTROLS)
     return _SPACE_RE.sub(" ", text).strip()
 
 
