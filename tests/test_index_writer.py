@@ -50,11 +50,13 @@ def records():
                                                            source.path.replace("/", "-"))
         record.indexed_at = "2026-01-01T00:00:00"
         out.append((record, passages, sectors))
-    # a passage without a heading, one whose text repeats its title, odd tokens
+    # a passage without a heading, one whose text repeats its title with odd
+    # tokens, one without text
     record, passages, sectors = out[0]
-    edge = [p for p in passages[:3]]
-    edge[0].heading_path = []
-    edge[1].text = f"{record.title} {record.title} thema's so-sbo-bao 2020-2021 1.250 ’s-Hertogenbosch -"
+    passages[0].heading_path = []
+    passages[1].text = f"{record.title} {record.title} thema's so-sbo-bao 2020-2021 1.250 ’s-Hertogenbosch -"
+    passages[2].text = ""
+    assert any(p.is_question for _, ps, _ in out for p in ps)  # the question field too
     return out
 
 
