@@ -1029,9 +1029,11 @@ class SearchIndex:
 
     def stats(self) -> dict[str, object]:
         size = sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
+        # from the per-searcher document table: reading every record here made
+        # /healthz take 2.4 s at 50,000 documents
         by_type: dict[str, int] = {}
-        for r in self.documents():
-            by_type[r.type] = by_type.get(r.type, 0) + 1
+        for dtype, _sectors, _year in self.document_meta().values():
+            by_type[dtype] = by_type.get(dtype, 0) + 1
         documents, passages = self.counts()  # live ones only
         return {
             "documents": documents,
