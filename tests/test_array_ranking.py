@@ -23,7 +23,7 @@ from indexer.query_parser import parse_query
 
 from .conftest import CORPUS
 
-EVAL_QUERIES = Path(__file__).parent / "eval" / "queries.jsonl"
+EVAL_QUERIES = Path(__file__).parent / "eval" / "dev.jsonl"
 EXTRA = [
     ("Mogen we so- en sbo-leerlingen mengen?", {}),
     ("samenwerkingsverband ondersteuning leerlingen", {"type": ["publicatie"]}),

@@ -1,39 +1,62 @@
-"""Retrieval quality: Success@5 and MRR@10 per kind of query.
+"""Retrieval quality: Success@5 and MRR@10, on a dev part and a test part.
 
-Each query in ``queries.jsonl`` names texts of which one must appear in a good
-hit (its heading or passage text). The demo corpus is indexed together with
-``../shared/realdocs`` when that folder is there (queries marked
-``"needs": "realdocs"`` run only then), so the right passage has to beat
-real distractors. Three configurations run in the same run, on indexes built
-from the same files:
+Query sets (one JSON object per line; ``expect`` names texts of which one must
+appear in a good hit's heading or passage text):
 
-- ``baseline``: plain BM25 on the body, words only lower-cased, all words
-  required (what a stock engine does out of the box);
-- ``foundation``: the first release (Dutch analysis, BM25F over title,
-  headings and body, optional words with coordination, phrases);
-- ``product``: the foundation plus compound parts, abbreviations and
-  synonyms, typo tolerance, FAQ question matching and newer-first.
+- ``dev.jsonl``: the 94 queries the ranking was tuned on, by kind. Tune here.
+- ``test.jsonl``: queries of the same kinds written before the ranking was
+  changed again; reported, never tuned on.
+- ``helpdesk.jsonl``: questions as a help-desk caller phrases them, over
+  ``../shared/realdocs``; each line says its part (``split``).
+- the real Q&A check (:mod:`tests.eval.qa_pages`): 179 government answers
+  indexed as pages without their questions, beside the realdocs; a good hit
+  is a passage of the asked question's page. Split in two by a hash of the id.
+
+The demo corpus is indexed together with ``../shared/realdocs`` when that
+folder is there (queries marked ``"needs": "realdocs"`` and the Q&A check run
+only then), so the right passage has to beat real distractors. Configurations,
+each on an index built from the same files in the same run:
+
+- ``naive``: pdfplumber ``extract_text``, 120-word windows, Whoosh's stock
+  Dutch ``LanguageAnalyzer``, OR queries (:mod:`tests.eval.naive_pipeline`);
+- ``baseline``: plain BM25 on the body, all words required;
+- ``foundation``: Dutch analysis, BM25F over title, headings and body,
+  optional words with coordination, phrases;
+- ``product``: what the site runs (``whoosh_index.PRODUCT``).
+
+``reference_ranks.json`` holds the product's ranks as they were before the
+current round of ranking work (the commit is named in it), so ``make eval``
+can bootstrap the change against it on the very same queries.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.index_run import run_index
 from indexer.search_service import SearchService
+from indexer.sources import document_id
 from indexer.whoosh_index import BASELINE, FOUNDATION, PRODUCT, RankingConfig
+from tests.eval import qa_pages
+from tests.eval.bootstrap import paired_bootstrap, reciprocal_rank
+from tests.eval.naive_pipeline import NaiveIndex
 
 HERE = Path(__file__).resolve().parent
-QUERIES = HERE / "queries.jsonl"
+QUERY_FILES = {"dev": HERE / "dev.jsonl", "test": HERE / "test.jsonl"}
+HELPDESK = HERE / "helpdesk.jsonl"
+REFERENCE = HERE / "reference_ranks.json"
 REPO = HERE.parent.parent
 REALDOCS = REPO.parent / "shared" / "realdocs"
-KINDS = ("keyword", "question", "compound", "abbreviation", "typo", "accents", "inflection")
-CONFIGS = (("baseline", BASELINE), ("foundation", FOUNDATION), ("product", PRODUCT))
+NAIVE_CACHE = REPO / "var" / "eval-cache" / "naive"
+KINDS = ("keyword", "question", "compound", "abbreviation", "typo", "accents", "inflection", "helpdesk", "qa")
+SPLITS = ("dev", "test")
+INDEXED = {"naive": None, "baseline": BASELINE, "foundation": FOUNDATION, "product": PRODUCT}
 
 
 @dataclass
@@ -41,29 +64,54 @@ class EvalQuery:
     id: str
     kind: str
     query: str
-    expect: list[str]
+    expect: list[str] = field(default_factory=list)
     needs: str | None = None  # "realdocs": runs only when ../shared/realdocs is there
+    split: str = "dev"
+    doc: str | None = None  # the answering document (the Q&A check matches on it)
+    collection: str = "corpus"  # "corpus" (demo + realdocs) or "qa" (answer pages + realdocs)
 
 
-def load_queries(path: Path = QUERIES, with_realdocs: bool = True) -> list[EvalQuery]:
+def _read(path: Path, split: str | None) -> list[EvalQuery]:
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
-            q = EvalQuery(**json.loads(line))
-            if with_realdocs or q.needs != "realdocs":
-                out.append(q)
+            data = json.loads(line)
+            if split is not None:
+                data["split"] = split
+            out.append(EvalQuery(**data))
     return out
+
+
+def load_queries(with_realdocs: bool = True, splits: tuple[str, ...] = SPLITS) -> list[EvalQuery]:
+    """The corpus queries of the given parts (dev, test and help-desk)."""
+    out = []
+    for split, path in QUERY_FILES.items():
+        if path.is_file():
+            out += _read(path, split)
+    if HELPDESK.is_file():
+        out += _read(HELPDESK, None)
+    return [q for q in out if q.split in splits and (with_realdocs or q.needs != "realdocs")]
+
+
+def qa_queries(realdocs: Path = REALDOCS) -> list[EvalQuery]:
+    return [EvalQuery(f"qa-{item.id[:12]}", "qa", item.question, split=item.split,
+                      doc=document_id(item.path), collection="qa", needs="realdocs")
+            for item in qa_pages.load_items(realdocs / "qa")]
 
 
 def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def first_good_rank(hits, expect: list[str]) -> int | None:
-    wanted = [_norm(e) for e in expect]
+def first_good_rank(hits, q: EvalQuery) -> int | None:
+    """Rank (from 1) of the first hit that answers ``q``, or None."""
+    wanted = [_norm(e) for e in q.expect]
     for rank, hit in enumerate(hits, start=1):
-        text = _norm(f"{hit.heading or ''} {hit.text}")
-        if any(w in text for w in wanted):
+        if wanted:
+            text = _norm(f"{hit.heading or ''} {hit.text}")
+            if any(w in text for w in wanted):
+                return rank
+        elif q.doc is not None and hit.doc_id == q.doc:
             return rank
     return None
 
@@ -78,80 +126,184 @@ class Scores:
         self.n += 1
         if rank is not None and rank <= 5:
             self.success5 += 1
-        if rank is not None and rank <= 10:
-            self.mrr10 += 1 / rank
+        self.mrr10 += reciprocal_rank(rank)
 
     def final(self) -> dict[str, float]:
         return {"n": self.n, "success@5": self.success5 / self.n if self.n else 0.0,
                 "mrr@10": self.mrr10 / self.n if self.n else 0.0}
 
 
-def evaluate(service: SearchService, queries: list[EvalQuery], config: RankingConfig) -> tuple[dict, dict]:
-    """Per-kind and overall scores, plus each query's rank of its first good hit."""
+def table_of(queries: list[EvalQuery], ranks: dict[str, int | None]) -> dict[str, dict[str, float]]:
+    """Scores per kind and overall for the queries that have a rank."""
     per_kind: dict[str, Scores] = defaultdict(Scores)
     overall = Scores()
-    ranks: dict[str, int | None] = {}
     for q in queries:
-        response = service.search(q.query, k=10, mode="passages", config=config)
-        rank = first_good_rank(response.hits, q.expect)
-        ranks[q.id] = rank
-        per_kind[q.kind].add(rank)
-        overall.add(rank)
-    table = {kind: per_kind[kind].final() for kind in sorted(per_kind, key=lambda k: (KINDS + (k,)).index(k))}
+        if q.id in ranks:
+            per_kind[q.kind].add(ranks[q.id])
+            overall.add(ranks[q.id])
+    table = {kind: per_kind[kind].final() for kind in KINDS if kind in per_kind}
     table["overall"] = overall.final()
-    return table, ranks
+    return table
 
 
-def gather_sources(workdir: Path, source: Path, realdocs: Path | None) -> Path:
-    """One source folder: the demo corpus, plus the realdocs under realdocs/."""
-    target = workdir / "bron"
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("tools"))
+def product_ranks(service: SearchService, queries: list[EvalQuery], config: RankingConfig) -> dict[str, int | None]:
+    return {q.id: first_good_rank(service.search(q.query, k=10, mode="passages", config=config).hits, q)
+            for q in queries}
+
+
+def naive_ranks(index: NaiveIndex, queries: list[EvalQuery]) -> dict[str, int | None]:
+    return {q.id: first_good_rank(index.search(q.query, k=10), q) for q in queries}
+
+
+def gather_sources(workdir: Path, source: Path | None, realdocs: Path | None, name: str = "bron") -> Path:
+    """One source folder: the demo corpus (when given), plus the realdocs under realdocs/."""
+    target = workdir / name
+    if source is not None:
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("tools"))
+    target.mkdir(parents=True, exist_ok=True)
     if realdocs is not None:
         for sub in ("pdf", "html"):
             shutil.copytree(realdocs / sub, target / "realdocs" / sub)
     return target
 
 
-def build_indexes(source: Path, workdir: Path) -> dict[str, Path]:
-    """The Dutch index (foundation and product share it) and the plain one;
-    the extraction cache is shared, so each file is parsed once."""
-    roots = {"dutch": workdir / "dutch", "plain": workdir / "plain"}
-    cache = workdir / "extract-cache"
-    run_index(source, roots["dutch"], profile="dutch", cache_dir=cache)
-    run_index(source, roots["plain"], profile="plain", cache_dir=cache)
-    return {"baseline": roots["plain"], "foundation": roots["dutch"], "product": roots["dutch"]}
+def _score_collection(source: Path, work: Path, queries: list[EvalQuery], configs: tuple[str, ...],
+                      naive: bool) -> dict[str, dict[str, int | None]]:
+    """Build the indexes one collection needs and rank its queries in each configuration."""
+    cache = work / "extract-cache"
+    out: dict[str, dict[str, int | None]] = {}
+    roots = {}
+    if any(c in configs for c in ("foundation", "product")):
+        roots["dutch"] = work / "dutch"
+        run_index(source, roots["dutch"], profile="dutch", cache_dir=cache)
+    if "baseline" in configs:
+        roots["plain"] = work / "plain"
+        run_index(source, roots["plain"], profile="plain", cache_dir=cache)
+    for name in configs:
+        if name == "naive":
+            continue
+        service = SearchService(roots["plain" if name == "baseline" else "dutch"])
+        out[name] = product_ranks(service, queries, INDEXED[name])
+        service.close()
+    if naive:
+        index = NaiveIndex.build(source, work / "naive", NAIVE_CACHE)
+        out["naive"] = naive_ranks(index, queries)
+        index.close()
+    return out
 
 
-def run(source: Path = REPO / "corpus", workdir: Path | None = None, realdocs: Path | None = REALDOCS) -> dict:
-    """Build the indexes and score every configuration on every query."""
+def run(source: Path = REPO / "corpus", workdir: Path | None = None, realdocs: Path | None = REALDOCS,
+        splits: tuple[str, ...] = SPLITS, qa: bool = True, naive: bool = True,
+        configs: tuple[str, ...] = ("baseline", "foundation", "product")) -> dict:
+    """Build the indexes and rank every query in every configuration.
+
+    Returns ``{"realdocs": bool, "queries": [...], "ranks": {config: {query id: rank}}}``."""
     use_realdocs = realdocs is not None and realdocs.is_dir()
-    queries = load_queries(with_realdocs=use_realdocs)
+    queries = load_queries(with_realdocs=use_realdocs, splits=splits)
+    qa_set = [q for q in qa_queries(realdocs) if q.split in splits] if qa and use_realdocs else []
+    ranks: dict[str, dict[str, int | None]] = defaultdict(dict)
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
         work = Path(workdir or tmp)
-        roots = build_indexes(gather_sources(work, source, realdocs if use_realdocs else None), work)
-        results: dict = {"realdocs": use_realdocs}
-        for name, config in CONFIGS:
-            service = SearchService(roots[name])
-            table, ranks = evaluate(service, queries, config)
-            service.close()
-            results[name] = {"table": table, "ranks": ranks}
-    results["queries"] = queries
-    return results
+        corpus = gather_sources(work / "corpus", source, realdocs if use_realdocs else None)
+        for name, found in _score_collection(corpus, work / "corpus", queries, configs, naive).items():
+            ranks[name].update(found)
+        if qa_set:
+            qa_source = gather_sources(work / "qa", None, realdocs)
+            qa_pages.write_pages(qa_pages.load_items(realdocs / "qa"), qa_source)
+            qa_configs = tuple(c for c in configs if c != "baseline")
+            for name, found in _score_collection(qa_source, work / "qa", qa_set, qa_configs, naive).items():
+                ranks[name].update(found)
+    return {"realdocs": use_realdocs, "queries": queries + qa_set, "ranks": dict(ranks)}
 
 
-def format_report(results: dict) -> str:
-    names = [n for n, _ in CONFIGS if n in results]
-    kinds = list(results[names[0]]["table"])
+# -- the reference run --------------------------------------------------------------
+
+
+def save_reference(results: dict, path: Path = REFERENCE) -> None:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "indexer"], cwd=REPO, capture_output=True,
+                           text=True).stdout.strip()
+    data = {"commit": commit + ("+uncommitted indexer changes" if dirty else ""),
+            "ranks": results["ranks"]["product"]}
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def load_reference(path: Path = REFERENCE) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+# -- the report ----------------------------------------------------------------------
+
+
+def _part(queries: list[EvalQuery], split: str, collection: str) -> list[EvalQuery]:
+    return [q for q in queries if q.split == split and q.collection == collection]
+
+
+def _table_lines(title: str, queries: list[EvalQuery], results: dict, names: list[str]) -> list[str]:
+    tables = {n: table_of(queries, results["ranks"][n]) for n in names}
+    lines = [title, f"  {'kind':<13}{'n':>4}  " + "".join(f"{n[:10] + ' S@5':>15}{n[:10] + ' MRR':>15}" for n in names)]
+    for kind in tables[names[-1]]:
+        cells = "".join(f"{tables[n][kind]['success@5']:>15.3f}{tables[n][kind]['mrr@10']:>15.3f}"
+                        if kind in tables[n] else f"{'':>30}" for n in names)
+        lines.append(f"  {kind:<13}{tables[names[-1]][kind]['n']:>4}  {cells}")
+    return lines
+
+
+def differences(results: dict, queries: list[EvalQuery], reference: dict | None) -> list[tuple[str, str, object]]:
+    """(part, comparison, PairedDifference) of the product's MRR@10 against the
+    naive pipeline and against the reference ranks, per reported part."""
+    out = []
+    product = results["ranks"]["product"]
+    for label, part in (("test", _part(queries, "test", "corpus")), ("Q&A test", _part(queries, "test", "qa"))):
+        if not part:
+            continue
+        mine = [reciprocal_rank(product[q.id]) for q in part]
+        if "naive" in results["ranks"]:
+            naive = [reciprocal_rank(results["ranks"]["naive"][q.id]) for q in part]
+            out.append((label, "product - naive", paired_bootstrap(mine, naive)))
+        if reference is not None:
+            known = [q for q in part if q.id in reference["ranks"]]
+            if known:
+                before = [reciprocal_rank(reference["ranks"][q.id]) for q in known]
+                now = [reciprocal_rank(product[q.id]) for q in known]
+                out.append((label, f"product - reference ({reference['commit']})", paired_bootstrap(now, before)))
+    return out
+
+
+def format_report(results: dict, reference: dict | None = None) -> str:
+    queries = results["queries"]
+    names = [n for n in INDEXED if n in results["ranks"]]
     corpus = "demo corpus + realdocs" if results.get("realdocs") else "demo corpus only (../shared/realdocs absent)"
-    lines = [f"Indexed: {corpus}", "",
-             f"{'kind':<13}{'n':>4}  " + "".join(f"{n[:10] + ' S@5':>15}{n[:10] + ' MRR':>15}" for n in names)]
-    for kind in kinds:
-        cells = "".join(f"{results[n]['table'][kind]['success@5']:>15.3f}{results[n]['table'][kind]['mrr@10']:>15.3f}"
-                        for n in names)
-        lines.append(f"{kind:<13}{results[names[0]]['table'][kind]['n']:>4}  {cells}")
-    best = names[-1]
-    misses = [q for q in results["queries"] if (results[best]["ranks"][q.id] or 99) > 5]
+    lines = [f"Indexed: {corpus}", ""]
+    for split, title in (("dev", "DEV (tune on these)"), ("test", "TEST (report only; never tune on these)")):
+        part = _part(queries, split, "corpus")
+        if part:
+            lines += _table_lines(title, part, results, names) + [""]
+    qa_names = [n for n in names if n != "baseline"]
+    for split in SPLITS:
+        part = _part(queries, split, "qa")
+        if part:
+            lines += _table_lines(f"REAL Q&A CHECK, {split} half (179 answers as pages + realdocs)", part, results,
+                                  qa_names) + [""]
+    if reference is not None:
+        for split in SPLITS:
+            for collection, label in (("corpus", split), ("qa", f"Q&A {split}")):
+                part = [q for q in _part(queries, split, collection) if q.id in reference["ranks"]]
+                if part:
+                    ref = table_of(part, reference["ranks"])["overall"]
+                    now = table_of(part, results["ranks"]["product"])["overall"]
+                    lines.append(f"  reference {label:<9} S@5 {ref['success@5']:.3f} MRR {ref['mrr@10']:.3f}"
+                                 f"   ->  now S@5 {now['success@5']:.3f} MRR {now['mrr@10']:.3f}")
+        lines.append("")
+    diffs = differences(results, queries, reference)
+    if diffs:
+        lines.append("Paired bootstrap of MRR@10 (95% interval, 10,000 resamples; a gain counts when the interval is above 0):")
+        lines += [f"  {label:<9} {name:<45} {d}  n={d.n}{'  (gain)' if d.significant else ''}" for label, name, d in diffs]
+        lines.append("")
+    misses = [q for q in _part(queries, "dev", "corpus") + _part(queries, "dev", "qa")
+              if (results["ranks"]["product"].get(q.id) or 99) > 5]
     if misses:
-        lines += ["", f"Not in the top 5 ({best}):"]
-        lines += [f"  {q.id:<28} rank {results[best]['ranks'][q.id]}  {q.query}" for q in misses]
+        lines.append("Dev queries not in the product's top 5:")
+        lines += [f"  {q.id:<28} rank {results['ranks']['product'][q.id]}  {q.query}" for q in misses]
     return "\n".join(lines)
