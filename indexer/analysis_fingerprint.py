@@ -12,7 +12,8 @@ What goes in:
   cache's version: extraction's output is governed by it, cached or not);
 - the analysis profile ("dutch", "plain");
 - the modules that turn extracted text into passages and terms, whole:
-  documents, Dutch analysis, compound splitting, passage splitting, and the
+  documents, Dutch analysis, compound splitting, passage splitting, the
+  passage fingerprints of duplicates.py, and the
   date parsing the catalogue's dates go through;
 - the word lists the index analysis reads (stop words, domain words). The
   thesaurus and the question words are query-time only and left out, so that
@@ -39,6 +40,7 @@ ANALYSIS_MODULES = (
     "compound_splitter.py",
     "passage_splitter.py",
     "extract/dates.py",
+    "duplicates.py",
 )
 ANALYSIS_DATA = ("data/stopwords-nl.txt", "data/domain-words-nl.txt")
 ANALYSIS_PACKAGES = ("wordfreq", "nltk", "Whoosh-Reloaded")

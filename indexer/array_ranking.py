@@ -38,16 +38,18 @@ def bm25(tf: np.ndarray, length: np.ndarray, idf: float, avg_length: float, b: f
     return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avg_length)))
 
 
-def passage_scores(terms: list[ScoredTerm], size: int, words: int = 0,
-                   strength: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def passage_scores(terms: list[ScoredTerm], size: int, words: int = 0, strength: float = 0.0,
+                   word_weights: list[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Every passage's score (the sum of its terms' boosted BM25F scores) and
     whether it matches any term, as arrays of ``size``.
 
     With ``words`` ≥ 2 and ``strength`` > 0 each score is scaled by
     ``(1 - strength) + strength * share²``, where ``share`` is the part of the
     query words the passage has (a word counts for the best credit among its
-    terms the passage holds): a passage with every word of a question ranks
-    above one that repeats one word."""
+    terms the passage holds), each word weighing ``word_weights[i]`` (1 by
+    default): a passage with every word of a question ranks above one that
+    repeats one word, and with idf weights one with the rare word above one
+    with two common ones."""
     scores = np.zeros(size, dtype=np.float64)
     matched = np.zeros(size, dtype=bool)
     credits = np.zeros((words, size), dtype=np.float64) if words >= 2 and strength > 0 else None
@@ -65,7 +67,8 @@ def passage_scores(terms: list[ScoredTerm], size: int, words: int = 0,
                 row = credits[word]
                 row[term.ids] = np.maximum(row[term.ids], credit)
     if credits is not None:
-        share = credits.sum(axis=0) / words
+        weights = np.ones(words) if word_weights is None else np.asarray(word_weights, dtype=np.float64)
+        share = weights @ credits / weights.sum()
         scores *= (1 - strength) + strength * share * share
     return scores, matched
 

@@ -88,6 +88,12 @@ class Passage:
     heading_path: list[str]
     page: int | None = None
     is_question: bool = False
+    # sections joined into this passage (passage_splitter.join_short_sections):
+    # (character offset in ``text``, their headings below ``heading_path``)
+    sections: list[tuple[int, str]] = field(default_factory=list)
+    # the date its section states ("juli 2020 - Er is een nieuwe ..."), ISO;
+    # None: the document's date applies
+    date: str | None = None
 
     @property
     def id(self) -> str:
@@ -128,6 +134,27 @@ class DocumentRecord:
 
 
 @dataclass
+class Place:
+    """Another document where a hit's content stands too ("ook als PDF, p. 3")."""
+
+    doc_id: str
+    passage_id: str
+    title: str
+    source: str
+    type: str
+    date: str | None
+    page: int | None
+
+    @property
+    def format(self) -> str:
+        return "pdf" if self.source.lower().endswith(".pdf") else "html"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.doc_id, "passage_id": self.passage_id, "title": self.title, "source": self.source,
+                "type": self.type, "format": self.format, "date": self.date, "page": self.page}
+
+
+@dataclass
 class Hit:
     """One search result, in the shape of the JSON API (see :meth:`as_json`)."""
 
@@ -145,6 +172,11 @@ class Hit:
     sectors: list[str] = field(default_factory=list)
     passage_id: str | None = None
     more: list["Hit"] = field(default_factory=list)  # further passages of this document
+    also: list[Place] = field(default_factory=list)  # other documents with the same text
+    # the idf-weighted share of the query's words the passage holds (None: not known)
+    match_share: float | None = None
+    # how likely this passage answers the question (answer_confidence.py; the vraagbaak only)
+    confidence: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -158,6 +190,8 @@ class Hit:
             "score": round(self.score, 4),
             "snippet": self.snippet,
             "text": self.text,
+            "also": [p.as_json() for p in self.also],
+            **({"confidence": round(self.confidence, 3)} if self.confidence is not None else {}),
         }
 
 
@@ -170,6 +204,9 @@ class SearchResponse:
     suggestion: str | None = None
     facets: dict[str, dict[str, int]] | None = None
     message: str | None = None  # a Dutch note for the user (e.g. "te algemene vraag")
+    # the vraagbaak: whether a passage answers the question well enough
+    # (answer_confidence.py); None for a search
+    answered: bool | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -181,4 +218,6 @@ class SearchResponse:
         }
         if self.facets is not None:
             out["facets"] = self.facets
+        if self.answered is not None:
+            out["answered"] = self.answered
         return out

@@ -371,13 +371,32 @@ def _snowball_dutch() -> Callable[[str], str]:
     return lru_cache(maxsize=200_000)(DutchStemmer().stem)
 
 
+_FINAL_DOUBLE_RE = re.compile(r"([bcdfghjklmnpqrstvwxz])\1$")
+
+
+def undouble(stem: str) -> str:
+    """A stem's final double consonant made single.
+
+    Snowball's Dutch stemmer undoubles only kk, dd and tt after taking off
+    "-en", so "voetballen" stems to "voetball" and "voetbal" to "voetbal".
+    Dutch spelling never ends a word in a double consonant (loanwords such as
+    "jazz" aside, which then lose it on both sides alike), so undoubling
+    every final pair joins the inflected form to its base.
+
+    >>> undouble("voetball"), undouble("buss"), undouble("school")
+    ('voetbal', 'bus', 'school')
+    """
+    return _FINAL_DOUBLE_RE.sub(r"\1", stem)
+
+
 def stem_dutch(word: str) -> str:
-    """Snowball Dutch stem; of a hyphenated word only the last part is stemmed."""
+    """Snowball Dutch stem with a final double consonant undoubled
+    (:func:`undouble`); of a hyphenated word only the last part is stemmed."""
     stem = _snowball_dutch()
     head, sep, last = word.rpartition("-")
     if sep:
-        return head + sep + stem(last) if last else word
-    return stem(word)
+        return head + sep + undouble(stem(last)) if last else word
+    return undouble(stem(word))
 
 
 class DutchStemFilter(Filter):

@@ -16,7 +16,7 @@ from pathlib import Path
 from indexer.documents import Block, ExtractedDocument, ExtractionError
 
 # Bump when extraction changes what it returns for the same file.
-EXTRACTOR_VERSION = 5
+EXTRACTOR_VERSION = 6
 
 
 class ExtractionCache:

@@ -7,6 +7,13 @@
   a heading that asks a question, or (in a document with several of them) a
   short paragraph ending in "?" that is followed by an answer.
 - A paragraph longer than ``MAX_WORDS`` is cut at sentence ends.
+- A section that opens with its date, as news items do ("juli 2020 - Er is
+  een nieuwe beleidsregel"), gives that date to its passages and to those of
+  its sub-sections; the document's own date covers the rest.
+- Neighbouring short sections under the same parent heading join into one
+  passage of up to ``JOIN_UP_TO`` words (their own headings become lines of
+  its text): a short answer page cut into 30-word sections would otherwise
+  compete with 250-word report passages with a fraction of their words.
 """
 
 from __future__ import annotations
@@ -15,9 +22,11 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.documents import HEADING, PARAGRAPH, Block, ExtractedDocument, Passage
+from indexer.extract.dates import DUTCH_MONTHS, parse_date
 
 MIN_WORDS = 50
 MAX_WORDS = 250
+JOIN_UP_TO = 150
 QUESTION_MAX_WORDS = 45
 PREAMBLE_WORDS = 20
 QUESTION_LEVEL = 7  # deeper than any real heading: a question nests under the section
@@ -214,4 +223,98 @@ def split_passages(doc: ExtractedDocument, doc_id: str) -> list[Passage]:
                 pending.question = question  # a long answer stays under its question
             pending.add(piece, block.page)
     emit()
+    return join_short_sections(date_sections(passages))
+
+
+_MONTHS = "|".join(sorted(DUTCH_MONTHS, key=len, reverse=True))
+_DATE_LEAD_RE = re.compile(
+    rf"^\s*(?:(?:gepubliceerd|geplaatst|datum|bijgewerkt)\s*(?:op)?\s*:?\s*)?"
+    rf"((?:\d{{1,2}}\s+)?(?:{_MONTHS})\.?\s+\d{{4}}|\d{{1,2}}-\d{{1,2}}-\d{{4}})\s*(?:[-\u2013\u2014:|]|$)",
+    re.IGNORECASE)
+
+
+def date_lead(text: str) -> str | None:
+    r"""The date a section opens with, on one of its first two lines, as ISO.
+
+    >>> date_lead("juli 2020 - Er is een nieuwe Beleidsregel"), date_lead("Uitleg\n3 december 2018 – Prisma")
+    ('2020-07-01', '2018-12-03')
+    >>> date_lead("Gepubliceerd: oktober 2020"), date_lead("In juli 2020 kwam er een regeling")
+    ('2020-10-01', None)
+    """
+    for line in text.split("\n", 2)[:2]:
+        m = _DATE_LEAD_RE.match(line)
+        if m:
+            return parse_date(m.group(1))
+    return None
+
+
+def date_sections(passages: list[Passage]) -> list[Passage]:
+    """Give each passage the date its section (or an enclosing one) opens
+    with: a page of news items dates each item, not the page."""
+    scopes: list[tuple[list[str], str]] = []  # (heading path, date), outermost first
+    for p in passages:
+        scopes = [(path, d) for path, d in scopes if p.heading_path[: len(path)] == path]
+        own = date_lead(p.text)
+        if own is not None:
+            p.date = own
+            if p.heading_path:
+                scopes = [(path, d) for path, d in scopes if path != p.heading_path] + [(p.heading_path, own)]
+        elif scopes:
+            p.date = scopes[-1][1]
     return passages
+
+
+def join_short_sections(passages: list[Passage], up_to: int | None = None) -> list[Passage]:
+    r"""Neighbouring sections that share their parent heading path, neither of
+    them a question and answer, join while together they stay within
+    ``up_to`` words. The joined passage has the parent path; the headings
+    beneath it open their section's lines.
+
+    >>> a = Passage("d", 1, "Stuur het verzoek per brief.", ["Woo", "Indienen"])
+    >>> b = Passage("d", 2, "Beschrijf het onderwerp.", ["Woo", "Toelichten"])
+    >>> [(p.heading_path, p.text, p.sections) for p in join_short_sections([a, b])]
+    [(['Woo'], 'Indienen\nStuur het verzoek per brief.\nToelichten\nBeschrijf het onderwerp.', [(0, 'Indienen'), (38, 'Toelichten')])]
+    """
+    limit = JOIN_UP_TO if up_to is None else up_to
+    out: list[Passage] = []
+    for p in passages:
+        last = out[-1] if out else None
+        if (last is not None and not last.is_question and not p.is_question and last.date == p.date
+                and _words(last.text) + _words(p.text) + len(p.heading_path) <= limit):
+            parent = _common_prefix(last.heading_path, p.heading_path)
+            # siblings (or a section and its parent's intro): one level apart at most
+            if len(parent) >= max(len(last.heading_path), len(p.heading_path)) - 1:
+                head = _below(last, parent)
+                sections = _sections(last, parent, 0, len(head) - len(last.text))
+                sections += _sections(p, parent, len(head) + 1, len(_below(p, parent)) - len(p.text))
+                out[-1] = Passage(last.doc_id, last.number, head + "\n" + _below(p, parent), parent,
+                                  last.page if last.page is not None else p.page, sections=sections, date=last.date)
+                continue
+        out.append(p)
+    for number, p in enumerate(out, start=1):
+        p.number = number
+    return out
+
+
+def _sections(p: Passage, parent: list[str], start: int, shift: int) -> list[tuple[int, str]]:
+    """Where ``p``'s sections begin once it is joined at ``start`` under
+    ``parent`` (its own headings below ``parent``, ``shift`` characters of
+    them, now open its text)."""
+    own = p.heading_path[len(parent):]
+    if not p.sections:
+        return [(start, " › ".join(own))]
+    out = [(start, " › ".join(own + ([p.sections[0][1]] if p.sections[0][1] else [])))]
+    out += [(start + shift + at, " › ".join(own + ([h] if h else []))) for at, h in p.sections[1:]]
+    return out
+
+
+def _common_prefix(a: list[str], b: list[str]) -> list[str]:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _below(p: Passage, parent: list[str]) -> str:
+    """A passage's text led by its headings below ``parent``."""
+    return "\n".join(p.heading_path[len(parent):] + [p.text])

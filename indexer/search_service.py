@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from indexer import answer_confidence
 from indexer.documents import DocumentRecord, Passage, SearchResponse
 from indexer.memory_release import release_free_memory
 from indexer.index_store import IndexStore
@@ -172,8 +173,20 @@ class SearchService:
         return response
 
     def ask(self, question: str, *, k: int = 5, filters: dict[str, list] | None = None) -> SearchResponse:
-        """The passages that best answer a question."""
-        return self.search(question, k=k, mode="passages", filters=filters)
+        """The passages that best answer a question, each with its confidence
+        (:mod:`indexer.answer_confidence`), and whether any of them answers it
+        well enough (``answered``; below the threshold the vraagbaak says it
+        found no good answer)."""
+        response = self.search(question, k=k, mode="passages", filters=filters)
+        hits = [replace(hit) for hit in response.hits]  # the cached response stays as it was
+        confidence = answer_confidence.model()
+        for hit, value in zip(hits, confidence.score(hits)):
+            hit.confidence = value
+        answered = any(hit.confidence >= confidence.threshold for hit in hits)
+        message = response.message
+        if hits and not answered:
+            message = "Geen goed antwoord gevonden. De passages hieronder gaan over enkele woorden uit uw vraag."
+        return replace(response, hits=hits, answered=answered, message=message)
 
     # -- documents ------------------------------------------------------------------
 

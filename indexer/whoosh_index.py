@@ -26,7 +26,7 @@ import queue
 import re
 import shutil
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -36,7 +36,8 @@ from whoosh.reading import TermNotFound
 from whoosh.analysis import Token as WhooshToken
 from whoosh.codec import whoosh3
 from whoosh.analysis import Tokenizer as WhooshTokenizer
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.formats import Characters, Frequency, Positions
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
@@ -47,8 +48,8 @@ from whoosh.query.compound import DefaultOr
 
 import numpy as np
 
-from indexer import array_ranking, dutch_analysis
-from indexer.documents import DocumentRecord, Hit, Passage
+from indexer import array_ranking, duplicates, dutch_analysis
+from indexer.documents import DocumentRecord, Hit, Passage, Place
 from indexer.query_parser import QueryPlan, parse_query
 from indexer.spelling_counts import SpellingCounts
 from indexer.spelling_lookup import SpellingVocabulary
@@ -130,7 +131,7 @@ WRITER_PROCESSES = 2  # the machine has two cores
 PARALLEL_FROM = 200  # documents in one run before the writer goes multi-process
 
 # Bump when the schema changes: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 FACETS = ("type", "sectors", "year")
 SORTS = ("relevance", "date")
 
@@ -159,6 +160,8 @@ def build_schema(profile: str = "dutch") -> Schema:
         page=STORED,
         number=STORED,
         is_question=STORED,
+        sections=STORED,  # the sections a joined passage holds: (offset, headings)
+        fingerprint=COLUMN(FixedBytesColumn(duplicates.WIDTH)),  # duplicates.fingerprint of the body
         state=STORED,
         record=STORED,
         vocabulary=STORED,  # a document's distinct surface words (spelling_counts.py)
@@ -187,14 +190,72 @@ class RankingConfig:
     typo_boost: float = 0.0  # an index word close to an unknown or rare query word; 0: off
     question_boost: float = 0.0  # a match in an FAQ passage's question; 0: off
     prefer_newer: bool = False  # of two passages that say nearly the same, the newer first
+    # one idf per term, from its document frequency in the field where it is
+    # most common: a common word stays cheap in a short field (title, heading)
+    shared_idf: bool = False
+    # coordination weighs each query word by its idf: a rare word that a
+    # passage holds outweighs two common ones it lacks
+    idf_coordination: bool = False
+    context_credit: float = 1.0  # coordination credit of a word matched only in the title or headings
 
 
 FOUNDATION = RankingConfig("foundation")
 BASELINE = RankingConfig("baseline", field_boosts={"body": 1.0}, all_words_required=True, coordination=0.0)
-# Boosts chosen on the evaluation set with a coarse grid (docs/ARCHITECTURE.md);
+# Boosts chosen on the dev part of the evaluation (docs/ARCHITECTURE.md);
 # summing a word's options beat taking the best one (DisjunctionMax) there.
-PRODUCT = RankingConfig("product", compound_boost=0.3, synonym_boost=0.8, typo_boost=0.5, question_boost=2.0,
-                        prefer_newer=True)
+# The title and heading path are shared by every passage under them, so they
+# weigh no more than the body; one idf per term, weighted coordination.
+PRODUCT = RankingConfig("product", field_boosts={"title": 1.0, "heading": 1.0, "body": 1.0}, coordination=0.8,
+                        compound_boost=0.3, synonym_boost=0.8, typo_boost=0.5, question_boost=2.0,
+                        prefer_newer=True, shared_idf=True, idf_coordination=True, context_credit=0.5)
+
+
+# Weighting --------------------------------------------------------------------
+
+IDF_FIELDS = ("title", "heading", "body", "question", "parts")
+
+
+def shared_document_frequency(reader, text: str) -> int:
+    """A term's document frequency in the field where it is most common.
+
+    Whoosh's BM25F takes each field's own frequency, so a common word gets a
+    high idf in a short field that few records share (a word of one long
+    document's title, copied into each of its passages, or a heading): a
+    match on "school" in a heading then outweighs the rare word of the query.
+    One frequency per term keeps what a word tells the same in every field."""
+    best = 0
+    for fieldname in IDF_FIELDS:
+        if fieldname in reader.schema:
+            try:
+                best = max(best, reader.doc_frequency(fieldname, text))
+            except ValueError:  # a text the field cannot hold
+                pass
+    return best
+
+
+def idf_of(frequency: int, records: int) -> float:
+    """Whoosh's idf: ``log(records / (frequency + 1)) + 1``."""
+    return math.log(max(records, 1) / (frequency + 1)) + 1
+
+
+class _SharedIdfScorer(scoring.BM25FScorer):
+    def __init__(self, searcher, fieldname, text, B, K1, qf=1):
+        parent = searcher.get_parent()
+        self.idf = idf_of(shared_document_frequency(parent.reader(), text), parent.doc_count_all())
+        self.avgfl = parent.avg_field_length(fieldname) or 1
+        self.B = B
+        self.K1 = K1
+        self.qf = qf
+        self.setup(searcher, fieldname, text)
+
+
+class SharedIdfBM25F(scoring.BM25F):
+    """Whoosh's BM25F with one idf per term (:func:`shared_document_frequency`)."""
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        return _SharedIdfScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf)
 
 
 # Term coordination ----------------------------------------------------------
@@ -206,14 +267,16 @@ class _WordCoordMatcher(WrappingMatcher):
     single word many times. A word matched only through a weaker option (a
     part of a compound in the text) counts for that option's weight."""
 
-    def __init__(self, child, word_of: dict[tuple[str, bytes], tuple[int, float]], nwords: int, strength: float):
+    def __init__(self, child, word_of: dict[tuple[str, bytes], tuple[int, float]], weights: list[float],
+                 strength: float):
         super().__init__(child)
         self._word_of = word_of
-        self._nwords = nwords
+        self._weights = weights
+        self._total = sum(weights)
         self._strength = strength
 
     def _replacement(self, newchild):
-        return self.__class__(newchild, self._word_of, self._nwords, self._strength)
+        return self.__class__(newchild, self._word_of, self._weights, self._strength)
 
     def score(self):
         credit: dict[int, float] = {}
@@ -222,7 +285,7 @@ class _WordCoordMatcher(WrappingMatcher):
             if found is not None:
                 word, weight = found
                 credit[word] = max(credit.get(word, 0.0), weight)
-        share = sum(credit.values()) / self._nwords if self._nwords else 1.0
+        share = sum(c * self._weights[w] for w, c in credit.items()) / self._total if self._total else 1.0
         return self.child.score() * ((1 - self._strength) + self._strength * share * share)
 
     # The factor is at most 1, so the child's quality bounds this matcher's
@@ -232,12 +295,15 @@ class _WordCoordMatcher(WrappingMatcher):
 
 class WordCoordinatedOr(wq.Or):
     """An ``Or`` of per-word groups whose matcher applies :class:`_WordCoordMatcher`.
-    ``word_terms[i]`` holds the (field, term, weight) that count for word i."""
+    ``word_terms[i]`` holds the (field, term, weight) that count for word i,
+    ``word_weights[i]`` what word i weighs in the share (1 each by default)."""
 
-    def __init__(self, groups, word_terms: list[list[tuple[str, str, float]]], strength: float, boost=1.0):
+    def __init__(self, groups, word_terms: list[list[tuple[str, str, float]]], strength: float, boost=1.0,
+                 word_weights: list[float] | None = None):
         super().__init__(groups, boost=boost)
         self.word_terms = word_terms
         self.strength = strength
+        self.word_weights = list(word_weights) if word_weights is not None else [1.0] * len(word_terms)
 
     def _matcher(self, subs, searcher, context):
         m = DefaultOr(subs, boost=self.boost).matcher(searcher, context)
@@ -249,7 +315,7 @@ class WordCoordinatedOr(wq.Or):
                 key = (fieldname, searcher.schema[fieldname].to_bytes(text))
                 if key not in word_of or word_of[key][1] < weight:
                     word_of[key] = (i, weight)
-        return _WordCoordMatcher(m, word_of, len(self.word_terms), self.strength)
+        return _WordCoordMatcher(m, word_of, self.word_weights, self.strength)
 
     def matcher(self, searcher, context=None):
         if context is not None:
@@ -360,6 +426,25 @@ def _with_snippets(results):
         formatter=MarkFormatter(),
     )
     return results
+
+
+def _section_heading(heading: str | None, body: str, snippet: str, sections) -> str | None:
+    """The heading path of the part of a joined passage the snippet shows:
+    the passage's own path, then the headings of the section that holds the
+    first match (a card on a page of short cards keeps its own title)."""
+    if not sections:
+        return heading
+    fragment = snippet.split(" … ")[0]
+    before = unescape(re.sub(r"</?mark>", "", fragment.split("<mark>", 1)[0]))
+    plain = unescape(re.sub(r"</?mark>", "", fragment)).strip()
+    flat = body.replace("\n", " ")
+    start = flat.find(plain[:60]) if plain else -1
+    at = max(0, start) + (len(before.lstrip()) if "<mark>" in fragment else 0)
+    own = ""
+    for offset, title in sections:
+        if offset <= at:
+            own = title
+    return " › ".join(part for part in (heading, own) if part) or None
 
 
 def _plain_snippet(text: str, limit: int = 240) -> str:
@@ -560,6 +645,8 @@ class _IndexArrays:
         self._kept: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._kept_postings = 0
         self._dates: list[str] | None = None
+        self.groups: np.ndarray | None = None  # duplicates.duplicate_groups, once per searcher
+        self.in_group: np.ndarray | None = None  # passages that say the same as another
 
     def document_dates(self, by_id: dict[str, str]) -> list[str]:
         """Each document ordinal's date ("" when unknown), for newer-first."""
@@ -700,6 +787,46 @@ def _array_rankable(q) -> bool:
         return True
     return (isinstance(q, wq.Or) and not isinstance(q, wq.DisjunctionMax)
             and all(_array_rankable(sub) for sub in q.subqueries))
+
+
+def _word_shares(terms: list[array_ranking.ScoredTerm], docnums: list[int], weights: list[float] | None
+                 ) -> list[float]:
+    """For each passage, the idf-weighted share of the query's words it holds
+    (each word at the best credit of its terms there), as coordination
+    counts it; 1.0 for a matching passage of a one-word query."""
+    if weights is None:
+        return [1.0] * len(docnums)
+    wanted = np.array(docnums, dtype=np.int64)
+    credits = np.zeros((len(weights), len(wanted)), dtype=np.float64)
+    for term in terms:
+        if not len(term.ids) or not term.words:
+            continue
+        at = np.minimum(np.searchsorted(term.ids, wanted), len(term.ids) - 1)
+        holds = term.ids[at] == wanted
+        for word, credit in term.words:
+            credits[word] = np.maximum(credits[word], np.where(holds, credit, 0.0))
+    w = np.asarray(weights, dtype=np.float64)
+    return (w @ credits / (w.sum() or 1.0)).tolist()
+
+
+def _fingerprints(leaf) -> np.ndarray:
+    """A segment's passage fingerprints as a (records × K) array (zeros for
+    records without one), read from the column in one piece: Whoosh's
+    ``FixedBytesColumn.Reader`` keeps its file and offset in private
+    attributes; without them the column is read record by record."""
+    count = leaf.doc_count_all()
+    if "fingerprint" not in leaf.schema:
+        return np.zeros((count, duplicates.K), dtype=np.uint32)
+    reader = leaf.column_reader("fingerprint", translate=False)
+    try:
+        stored = min(reader._count, count)
+        raw = bytes(reader._dbfile.get(reader._basepos, reader._fixedlen * stored))
+    except AttributeError:  # no column file (EmptyColumnReader) or another Whoosh
+        stored, raw = count, b"".join(bytes(reader[n]) for n in range(count))
+    found = np.frombuffer(raw, dtype="<u4").reshape(stored, duplicates.K)
+    if stored == count:
+        return found
+    return np.concatenate([found, np.zeros((count - stored, duplicates.K), dtype=np.uint32)])
 
 
 def _segment_key(leaf) -> str:
@@ -849,7 +976,7 @@ class SearchIndex:
         a commit lands meanwhile (reopening in the middle of a request closed
         readers the request still held)."""
         if self._searcher is None:
-            self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
+            self._searcher = self._ix.searcher(weighting=self._weighting(PRODUCT))
         return self._searcher
 
     def refresh(self) -> bool:
@@ -861,7 +988,7 @@ class SearchIndex:
         # readers, and after deletions it can hand back a closed reader
         # (whoosh.reading.ReaderClosed).
         old = self._searcher
-        self._searcher = self._ix.searcher(weighting=self._weighting(FOUNDATION))
+        self._searcher = self._ix.searcher(weighting=self._weighting(PRODUCT))
         old.close()
         live = {_segment_key(leaf) for leaf, _ in _segment_readers(self._searcher.reader())}
         for tables in (self._segment_doc_ids, self._segment_rows):
@@ -1047,11 +1174,15 @@ class SearchIndex:
 
     @staticmethod
     def _weighting_key(config: RankingConfig) -> tuple:
-        return (config.bm25_b, config.bm25_k1, config.title_b, config.heading_b)
+        return (config.bm25_b, config.bm25_k1, config.title_b, config.heading_b, config.shared_idf)
 
     def _weighting(self, config: RankingConfig):
-        return scoring.BM25F(B=config.bm25_b, K1=config.bm25_k1,
-                             title_B=config.title_b, heading_B=config.heading_b)
+        model = SharedIdfBM25F if config.shared_idf else scoring.BM25F
+        return model(B=config.bm25_b, K1=config.bm25_k1, title_B=config.title_b, heading_B=config.heading_b)
+
+    def _term_idf(self, text: str) -> float:
+        s = self.searcher()
+        return idf_of(shared_document_frequency(s.reader(), text), s.doc_count_all())
 
     def analyse_query_word(self, word: str) -> list[tuple[str, bool]]:
         """Terms of one query word, each with whether it is a part of a hyphenated word."""
@@ -1079,6 +1210,7 @@ class SearchIndex:
         fuzzy = self.typo_alternatives(plan.words) if config.typo_boost else {}
         groups: list[wq.Query] = []
         word_terms: list[list[tuple[str, str, float]]] = []
+        word_weights: list[float] = []
         seen: set[str] = set()
         for i, word in enumerate(plan.words):
             terms = [(t, part) for t, part in self.analyse_query_word(word) if t not in seen]
@@ -1092,7 +1224,7 @@ class SearchIndex:
                 exact = []
                 for t, part in terms:
                     exact += self._term_clauses(t, config.part_boost if part else 1.0, config)
-                    keys += [(f, t, 1.0) for f in self._text_fields(config)]
+                    keys += self._credited(t, self._text_fields(config), config)
                 options.append(wq.Or(exact))
                 # a word in most passages ("onderwijs") gains nothing from the
                 # compounds it is part of, only noise; rarer words do
@@ -1109,6 +1241,7 @@ class SearchIndex:
             if options:
                 groups.append(options[0] if len(options) == 1 else wq.Or(options))
                 word_terms.append(keys)
+                word_weights.append(self._word_weight([t for t, _ in terms], keys) if config.idf_coordination else 1.0)
 
         phrases = [q for q in (self._phrase_query(words, fields) for words in plan.phrases) if q is not None]
 
@@ -1117,7 +1250,8 @@ class SearchIndex:
         if config.all_words_required:
             q: wq.Query = wq.And(groups + phrases)
         else:
-            optional = WordCoordinatedOr(groups, word_terms, config.coordination) if groups else None
+            optional = (WordCoordinatedOr(groups, word_terms, config.coordination, word_weights=word_weights)
+                        if groups else None)
             if phrases:
                 required = wq.And(phrases) if len(phrases) > 1 else phrases[0]
                 q = wq.AndMaybe(required, optional) if optional is not None else required
@@ -1142,9 +1276,28 @@ class SearchIndex:
             q = AndNot(q, wq.Or(excluded))
         return q
 
+    def _word_weight(self, exact: list[str], keys: list[tuple[str, str, float]]) -> float:
+        """What a query word weighs in coordination: the idf of its rarest
+        term that the index holds; a word the index does not hold weighs as
+        its rarest alternative (a near word, a synonym) does."""
+        reader = self.searcher().reader()
+
+        def known(texts) -> list[int]:
+            return [f for f in (shared_document_frequency(reader, t) for t in dict.fromkeys(texts)) if f > 0]
+
+        frequencies = known(exact) or known(t for _f, t, _w in keys)
+        return idf_of(min(frequencies) if frequencies else 0, self.searcher().doc_count_all())
+
     def _share_of_passages(self, term: str) -> float:
         s = self.searcher()
         return s.doc_frequency("body", term) / max(1, s.doc_count())
+
+    @staticmethod
+    def _credited(term: str, fields, config: RankingConfig) -> list[tuple[str, str, float]]:
+        """(field, term, credit) for coordination: a word found only in the
+        title or heading path (shared by every passage under them) counts
+        for ``config.context_credit``."""
+        return [(f, term, config.context_credit if f in ("title", "heading") else 1.0) for f in fields]
 
     @staticmethod
     def _text_fields(config: RankingConfig) -> list[str]:
@@ -1167,10 +1320,10 @@ class SearchIndex:
             return None, []
         if len(tokens) == 1:
             t = tokens[0].text
-            return wq.Or(self._term_clauses(t, boost, config)), [(f, t, 1.0) for f in self._text_fields(config)]
+            return wq.Or(self._term_clauses(t, boost, config)), self._credited(t, self._text_fields(config), config)
         fields = {f: b * boost for f, b in config.field_boosts.items()}
         phrase = self._phrase_query([text], fields)
-        return phrase, [(f, t.text, 1.0) for t in tokens for f in fields]
+        return phrase, [key for t in tokens for key in self._credited(t.text, fields, config)]
 
     def typo_alternatives(self, words: list[str]) -> dict[str, list[str]]:
         """For query words the index does not know, or knows from one document
@@ -1215,7 +1368,7 @@ class SearchIndex:
             return self._array_search(q, mode=mode, limit=limit, offset=offset, filters=filters or {},
                                       config=config, facets=facets, per_document=per_document)
         searcher = self.searcher()
-        own_searcher = self._weighting_key(config) != self._weighting_key(FOUNDATION)
+        own_searcher = self._weighting_key(config) != self._weighting_key(PRODUCT)
         if own_searcher:
             searcher = self._ix.searcher(weighting=self._weighting(config))
         try:
@@ -1250,7 +1403,15 @@ class SearchIndex:
             hits = self._rank(searcher, ranked_q, mode, need, per_doc, sort, total)
             if config.prefer_newer and sort == "relevance":
                 hits = newer_first(hits)
-            return EngineResult(self._page_of_hits(hits, mode, offset, limit, per_doc), total, counts)
+            hits, others, dropped = self._one_hit_per_content(hits, mode)
+            if mode != "documents" and others:
+                groups, in_group = self._duplicate_groups(self._index_arrays())
+                allowed_set = set(allowed)
+                total = len({int(groups[n]) if in_group[n] else n for n in matched if doc_of[n] in allowed_set})
+            elif dropped:
+                total -= dropped
+            return EngineResult(self._build_page(self._page_groups(hits, mode, offset, limit, per_doc), mode, others),
+                                total, counts)
         finally:
             if own_searcher:
                 searcher.close()
@@ -1284,8 +1445,8 @@ class SearchIndex:
                        and len(q.word_terms) >= 2)
         terms = self._scored_terms(searcher, arrays, q, config)
         scores, matched = array_ranking.passage_scores(
-            terms, arrays.size,
-            words=len(q.word_terms) if coordinated else 0, strength=q.strength if coordinated else 0.0)
+            terms, arrays.size, words=len(q.word_terms) if coordinated else 0,
+            strength=q.strength if coordinated else 0.0, word_weights=q.word_weights if coordinated else None)
         matched &= arrays.live
         if excluded is not None and len(excluded):
             matched[excluded] = False
@@ -1294,13 +1455,17 @@ class SearchIndex:
         filters = {k: v for k, v in filters.items() if v}
         counts = None
         if facets:
-            per_doc_hits = np.bincount(docs, minlength=len(arrays.doc_ids))
+            # one hit per piece of content here too: the grouped hits are counted
+            counted, _scores, _others = self._one_per_content(arrays, ids, scores, mode)
+            per_doc_hits = np.bincount(arrays.doc_index[counted], minlength=len(arrays.doc_ids))
             # documents mode counts documents; passages mode counts passages
             weights = (per_doc_hits > 0).astype(np.int64) if mode == "documents" else per_doc_hits
             counts = table.counts(weights, filters)
         if filters:
             keep = table.passing(filters)[docs]
             ids, docs = ids[keep], docs[keep]
+        ids, scores, others = self._one_per_content(arrays, ids, scores, mode)
+        docs = arrays.doc_index[ids]
         total = int(np.unique(docs).size) if mode == "documents" else int(ids.size)
         per_doc = max(1, per_document) if mode == "documents" else 1
         need = offset + limit
@@ -1324,19 +1489,23 @@ class SearchIndex:
         results.q = original
         hits = [searching.Hit(results, n, i, score) for i, (n, score) in enumerate(chosen)]
         if config.prefer_newer and hits:
-            # A hit moves up only past one it scores at least CLOSE_SCORE of:
-            # those below that share of the page's last score stay where they are.
+            # A hit moves up only past one it scores at least CLOSE_SCORE of (or
+            # within the page): those below that share of the page's last score
+            # stay where they are.
             last = hits[min(len(hits), need * per_doc) - 1].score
             window = sum(1 for hit in hits if hit.score >= CLOSE_SCORE * last)
-            dates = arrays.document_dates(self._document_dates())
-            hits = newer_first(hits[:window], [dates[arrays.doc_index[hit.docnum]] for hit in hits[:window]],
-                               shown=need if per_doc == 1 else None) + hits[window:]
+            # each passage's own date (a news item's), read for the few that can move
+            hits = newer_first(hits[:window], shown=need if per_doc == 1 else None) + hits[window:]
         page = self._page_groups(hits, mode, offset, limit, per_doc)
         # the highlighter reads the matches' offsets for the hits in top_n: the shown ones
         shown = [hit for group in page for hit in group]
         results.top_n = [(hit.score, hit.docnum) for hit in shown]
         self._record_matched_terms(results, terms, [hit.docnum for hit in shown])
-        return EngineResult(self._build_page(page, mode), total, counts)
+        built = self._build_page(page, mode, others)
+        shares = _word_shares(terms, [group[0].docnum for group in page], q.word_weights if coordinated else None)
+        for hit, share in zip(built, shares):
+            hit.match_share = share
+        return EngineResult(built, total, counts)
 
     @staticmethod
     def _record_matched_terms(results, terms: list[array_ranking.ScoredTerm], docnums: list[int]) -> None:
@@ -1387,9 +1556,10 @@ class SearchIndex:
             if not len(ids):
                 continue
             word = word_of.get((fieldname, text))
+            # idf as Whoosh's: log(records / (postings + 1)) + 1, deleted ones counted in both
+            frequency = shared_document_frequency(searcher.reader(), text) if config.shared_idf else len(ids)
             out.append(array_ranking.ScoredTerm(
-                # idf as Whoosh's: log(records / (postings + 1)) + 1, deleted ones counted in both
-                ids, tf.astype(np.float64), arrays.lengths(fieldname, ids), math.log(arrays.size / (len(ids) + 1)) + 1,
+                ids, tf.astype(np.float64), arrays.lengths(fieldname, ids), idf_of(frequency, arrays.size),
                 searcher.avg_field_length(fieldname) or 1, weighting._field_B.get(fieldname, weighting.B),
                 weighting.K1, boosts, (word,) if word else (), [(fieldname, searcher.schema[fieldname].to_bytes(text))]))
         return out
@@ -1442,9 +1612,6 @@ class SearchIndex:
                 return kept
             limit *= 4
 
-    def _page_of_hits(self, results: list, mode: str, offset: int, limit: int, per_doc: int) -> list[Hit]:
-        return self._build_page(self._page_groups(results, mode, offset, limit, per_doc), mode)
-
     @staticmethod
     def _page_groups(results: list, mode: str, offset: int, limit: int, per_doc: int) -> list[list]:
         """The ranked hits the page shows: one group per result, its first hit
@@ -1456,14 +1623,118 @@ class SearchIndex:
             by_doc.setdefault(hit["doc_id"], []).append(hit)
         return [doc_hits[:per_doc] for doc_hits in list(by_doc.values())[offset : offset + limit]]
 
-    def _build_page(self, groups: list[list], mode: str) -> list[Hit]:
+    def _build_page(self, groups: list[list], mode: str, others: dict[int, list[int]] | None = None) -> list[Hit]:
         out = []
         for group in groups:
             main = self._hit(group[0], mode)
             if len(group) > 1:
                 main.more = [self._hit(h, "passages") for h in group[1:]]
+            main.also = [self._place(n) for n in (others or {}).get(group[0].docnum, [])]
             out.append(main)
         return out
+
+    def _place(self, docnum: int) -> Place:
+        """Where else a shown passage's content stands (another document)."""
+        f = self.searcher().stored_fields(docnum)
+        return Place(doc_id=f["doc_id"], passage_id=f["id"], title=f["title"], source=f["source"], type=f["type"],
+                     date=f.get("date"), page=f.get("page"))
+
+    # -- one hit per piece of content ------------------------------------------------
+
+    def _duplicate_groups(self, arrays: _IndexArrays) -> tuple[np.ndarray, np.ndarray]:
+        """Each passage's group of passages with the same text in other
+        documents (:func:`duplicates.duplicate_groups`), once per searcher.
+        The fingerprints are read from their column and not kept."""
+        if arrays.groups is None:
+            parts = [_fingerprints(leaf) for leaf, _offset in arrays.leaves]
+            sketches = (np.concatenate(parts) if parts else np.zeros((0, duplicates.K), dtype=np.uint32))
+            has = sketches.any(axis=1) & arrays.live[: len(sketches)]
+            groups = duplicates.duplicate_groups(sketches, has, arrays.doc_index)
+            own = np.arange(len(groups))
+            in_group = groups != own
+            in_group[groups[in_group]] = True
+            arrays.groups, arrays.in_group = groups, in_group
+        return arrays.groups, arrays.in_group
+
+    def _preference(self, arrays: _IndexArrays, ids: np.ndarray) -> np.ndarray:
+        """Which of several passages with the same text a hit shows: the
+        newest document, then the most complete passage (the longest), then
+        a web page before a PDF (it opens in the browser). Higher is better;
+        the array covers every passage, filled for ``ids``."""
+        column = self.searcher().reader().column_reader("date_sort")  # the passage's own date (a news item's)
+        out = np.zeros(arrays.size, dtype=np.float64)
+        docs = arrays.doc_index[ids]
+        dates = [column[n] for n in ids.tolist()]
+        day = np.array([int(d.replace("-", "")) if d[:4].isdigit() else 0 for d in dates], dtype=np.float64)
+        web = np.array([arrays.doc_ids[d].endswith(("-html", "-htm")) for d in docs.tolist()], dtype=np.float64)
+        out[ids] = day * 1e7 + np.minimum(arrays.lengths("body", ids), 99_999) * 10 + web
+        return out
+
+    def _one_hit_per_content(self, hits: list, mode: str) -> tuple[list, dict[int, list[int]], int]:
+        """:meth:`_one_per_content` for a ranked list of Whoosh hits (phrase
+        queries, date order): the first of each piece of content stays. Also
+        returns how many documents (documents mode) were left out."""
+        groups, in_group = self._duplicate_groups(self._index_arrays())
+        if not any(in_group[hit.docnum] for hit in hits):
+            return hits, {}, 0
+        kept, others, owner = [], {}, {}
+        gone_docs: set[str] = set()
+        first_of_doc: set[str] = set()
+        for hit in hits:
+            doc = hit["doc_id"] if mode == "documents" else None
+            if doc in gone_docs:
+                continue
+            leading = mode != "documents" or doc not in first_of_doc
+            if leading and in_group[hit.docnum]:
+                group = int(groups[hit.docnum])
+                if group in owner:
+                    others.setdefault(owner[group], []).append(hit.docnum)
+                    if doc is not None:
+                        gone_docs.add(doc)
+                    continue
+                owner[group] = hit.docnum
+            if doc is not None:
+                first_of_doc.add(doc)
+            kept.append(hit)
+        return kept, others, len(gone_docs)
+
+    def _one_per_content(self, arrays: _IndexArrays, ids: np.ndarray, scores: np.ndarray, mode: str
+                         ) -> tuple[np.ndarray, np.ndarray, dict[int, list[int]]]:
+        """The matching passages ``ids`` with one passage per piece of content.
+
+        In passages mode, of passages with the same text only the preferred
+        one stays, scored as the best of them. In documents mode a document
+        stands for its best passage: a document whose best passage says what
+        a preferred document's best passage says is left out. Returns the
+        ids, the scores (a copy where one changed) and, for each passage that
+        stands for others, their passage numbers."""
+        if not len(ids):
+            return ids, scores, {}
+        groups, in_group = self._duplicate_groups(arrays)
+        if not in_group[ids].any():
+            return ids, scores, {}
+        if mode == "documents":
+            docs = arrays.doc_index[ids]
+            order = np.lexsort((ids, -scores[ids], docs))
+            ordered_docs = docs[order]
+            best = ids[order][np.r_[True, ordered_docs[1:] != ordered_docs[:-1]]]
+            candidates = np.sort(best[in_group[best]])
+        else:
+            candidates = ids[in_group[ids]]
+        if len(candidates) < 2:
+            return ids, scores, {}
+        kept, kept_scores, others = duplicates.collapse(candidates, scores[candidates], groups,
+                                                        self._preference(arrays, candidates))
+        if not others:
+            return ids, scores, {}
+        dropped = np.setdiff1d(candidates, kept, assume_unique=True)
+        if mode == "documents":
+            ids = ids[~np.isin(arrays.doc_index[ids], arrays.doc_index[dropped])]
+        else:
+            ids = np.setdiff1d(ids, dropped, assume_unique=True)
+        scores = scores.copy()
+        scores[kept] = kept_scores
+        return ids, scores, others
 
     def related_documents(self, doc_id: str, k: int = 5) -> list[tuple[DocumentRecord, float]]:
         """Documents whose text is most like this one's: its key terms as a query."""
@@ -1543,7 +1814,7 @@ class SearchIndex:
             type=f["type"],
             date=f.get("date"),
             page=f.get("page"),
-            heading=f.get("heading") or None,
+            heading=_section_heading(f.get("heading") or None, f["body"], snippet, f.get("sections")),
             score=_relevance(hit.score),
             snippet=snippet,
             text=f["body"],
@@ -1608,10 +1879,22 @@ class SearchIndex:
         hi = bisect.bisect_left(words, prefix + "\U0010ffff")
         return heapq.nlargest(limit, words[lo:hi], key=lambda w: (counts[w], w))
 
+    def _matches_otherwise(self, word: str) -> bool:
+        """Whether a word the index does not hold as such still finds text:
+        by its stem ("voetbal" -> the stem of "voetballen"), as a part of
+        compounds, or as the start of a word it holds. Such a word is not a
+        misspelling, so it gets no "Bedoelde u" and no near words."""
+        reader = self.searcher().reader()
+        if any(shared_document_frequency(reader, term) > 0 for term, _part in self.analyse_query_word(word)):
+            return True
+        return any(w != word for w in self._words_with_prefix(word, 2))
+
     def corrections(self, words: Iterable[str], rare: int = 0) -> dict[str, str]:
         """For words the index knows from at most ``rare`` documents, the
         closest word it knows (edit distance 1 for words up to 6 letters,
-        else 2) from at least five times as many; nearest, then most frequent."""
+        else 2) from at least five times as many; nearest, then most frequent.
+        A word the index does not hold but finds otherwise (its stem, a
+        compound part, a longer word it starts) gets none."""
         counts = self.spelling_counts().counts
         out: dict[str, str] = {}
         skip = dutch_analysis.dutch_stop_words() | dutch_analysis.question_words()
@@ -1620,7 +1903,7 @@ class SearchIndex:
             if len(w) < 4 or not w.isalpha() or w in skip:
                 continue
             own = counts.get(w, 0)
-            if own > rare:
+            if own > rare or (own == 0 and self._matches_otherwise(w)):
                 continue
             maxdist = 1 if len(w) <= 6 else 2
             best = None
@@ -1640,38 +1923,67 @@ COMMON_WORD_SHARE = 0.05  # a word in more passages than this gets no compound-p
 COMPOUND_CREDIT = 1.0  # a word found only as part of a compound counts fully for coordination
 NEAR_DUPLICATE = 0.5  # word-set overlap (Jaccard) above which two passages say nearly the same
 CLOSE_SCORE = 0.75  # ... and a score at least this share of the better one's
+SAME_TOPIC = 0.6  # share of the shorter heading's words in the other: the same subject
+VERSION_SCORE = 0.4  # ... and from this share of the older one's score, a newer version on the page goes first
 
 
 def _words_of(text: str) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"\w{3,}", text.lower()))
 
 
+def _topic_of(hit) -> tuple[str, frozenset[str]]:
+    """A passage's document and the words of its heading path (stop words
+    out): what it is about, where."""
+    stop = dutch_analysis.dutch_stop_words()
+    return hit.get("doc_id") or "", frozenset(w for w in _words_of(hit.get("heading") or "") if w not in stop)
+
+
+def _newer_version_of(a: frozenset[str], b: frozenset[str], topic_a: tuple[str, frozenset[str]],
+                      topic_b: tuple[str, frozenset[str]], score_share: float, both_shown: bool) -> bool:
+    """Whether a newer passage (``a``, scoring ``score_share`` of ``b``) is
+    another version of what an older one (``b``) says: nearly the same words
+    (a Jaccard of ``NEAR_DUPLICATE``) at a close score (``CLOSE_SCORE``), or,
+    when both are on the page, a passage of the same document under a
+    heading about the same thing (most of the shorter heading's words in the
+    other: "Nieuwe Beleidsregel experimenten ..." and "Beleidsregel ... voor
+    experimenten ...", a page that keeps the 2018 and the 2020 rules) that is
+    not far less relevant (``VERSION_SCORE``)."""
+    (doc_a, head_a), (doc_b, head_b) = topic_a, topic_b
+    shorter = min(len(head_a), len(head_b))
+    if (both_shown and score_share >= VERSION_SCORE and doc_a == doc_b and shorter >= 3
+            and len(head_a & head_b) >= SAME_TOPIC * shorter):
+        return True
+    if score_share < CLOSE_SCORE or min(len(a), len(b)) < NEAR_DUPLICATE * max(len(a), len(b)):
+        return False  # the overlap (Jaccard) is at most min/max
+    common = len(a & b)
+    return common / ((len(a) + len(b) - common) or 1) >= NEAR_DUPLICATE
+
+
 def newer_first(hits: list, dates: list[str] | None = None, shown: int | None = None) -> list:
-    """Where two passages say nearly the same and score alike, the one from
-    the newer document goes first (the 2020 rule over the 2018 one).
-    ``dates``: each hit's document date, when known without reading the hit.
-    ``shown``: only the first this many places of the result are used; a
-    hit that would go further back goes last (hits only ever move back, so
-    those places come out the same)."""
+    """Where two passages are versions of the same text or rule, the newer one
+    goes first (the 2020 rule over the 2018 one): see :func:`_newer_version_of`.
+    A passage's date is its own (a dated news item) or its document's.
+    ``dates``: each hit's date, when known without reading the hit.
+    ``shown``: only the first this many places of the result are used (the
+    page); a hit that would go further back goes last (hits only ever move
+    back, so those places come out the same)."""
     if dates is None:
         dates = [hit.get("date") or "" for hit in hits]
     scores = [_relevance(hit.score) for hit in hits]
+    page = len(hits) if shown is None else shown
     words: list[frozenset[str] | None] = [None] * len(hits)  # read when first needed
+    topics: list[tuple[str, frozenset[str]] | None] = [None] * len(hits)
     order: list[int] = []  # positions in ``hits``, in the new order
     for j in range(len(hits)):
         place = len(order)
         for at, i in enumerate(order if shown is None else order[:shown]):
-            if not (dates[j] > dates[i] and scores[j] >= CLOSE_SCORE * scores[i]):
+            if not dates[j] > dates[i]:
                 continue
-            if words[j] is None:
-                words[j] = _words_of(hits[j]["body"])
-            if words[i] is None:
-                words[i] = _words_of(hits[i]["body"])
-            a, b = words[j], words[i]
-            if min(len(a), len(b)) < NEAR_DUPLICATE * max(len(a), len(b)):
-                continue  # the overlap (Jaccard) is at most min/max
-            common = len(a & b)
-            if common / ((len(a) + len(b) - common) or 1) >= NEAR_DUPLICATE:
+            for k in (i, j):
+                if words[k] is None:
+                    words[k], topics[k] = _words_of(hits[k]["body"]), _topic_of(hits[k])
+            if _newer_version_of(words[j], words[i], topics[j], topics[i], scores[j] / (scores[i] or 1),
+                                 j < page):
                 place = at
                 break
         order.insert(place, j)
@@ -2203,6 +2515,7 @@ class IndexWriter:
         )
         for p in passages:
             heading = p.heading or ""
+            dated = {"date": p.date, "date_sort": p.date} if p.date else {}  # a dated news item on a page
             extra = {"question": p.heading_path[-1]} if p.is_question and p.heading_path else {}
             if self.profile != "plain":
                 extra["parts"] = SeparateTexts((record.title, heading, p.text))
@@ -2216,7 +2529,9 @@ class IndexWriter:
                 page=p.page,
                 number=p.number,
                 is_question=p.is_question,
-                **common,
+                **({"sections": p.sections} if p.sections else {}),
+                **({"fingerprint": fingerprint} if (fingerprint := duplicates.fingerprint(p.text)) else {}),
+                **{**common, **dated},
             )
 
     def commit(self, optimize: bool = False) -> int:

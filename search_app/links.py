@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
-from indexer.documents import DocumentRecord, Hit
+from indexer.documents import DocumentRecord, Hit, Place
 
 
 def file_url(doc_id: str, page: int | None = None) -> str:
@@ -23,6 +23,22 @@ def hit_url(hit: Hit, fmt: str | None = None) -> str:
     number = (hit.passage_id or "").rsplit(".", 1)[-1]
     anchor = f"#passage-{number}" if number.isdigit() else ""
     return url_for("pages.document_page", doc_id=hit.doc_id) + anchor
+
+
+def place_url(place: Place) -> str:
+    """Another place of a hit's content: a PDF at its page, a web page at the passage."""
+    if place.format == "pdf":
+        return file_url(place.doc_id, place.page)
+    number = place.passage_id.rsplit(".", 1)[-1]
+    anchor = f"#passage-{number}" if number.isdigit() else ""
+    return url_for("pages.document_page", doc_id=place.doc_id) + anchor
+
+
+def place_label(place: Place) -> str:
+    """"ook als PDF (p. 3)" / "ook als webpagina"."""
+    if place.format == "pdf":
+        return f"ook als PDF (p. {place.page})" if place.page else "ook als PDF"
+    return "ook als webpagina"
 
 
 def document_url(record: DocumentRecord | str) -> str:

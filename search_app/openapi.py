@@ -11,7 +11,7 @@ def _param(name, description, schema, required=False):
 
 HIT = {
     "type": "object",
-    "required": ["id", "title", "source", "type", "date", "page", "heading", "score", "snippet", "text"],
+    "required": ["id", "title", "source", "type", "date", "page", "heading", "score", "snippet", "text", "also"],
     "properties": {
         "id": {"type": "string", "description": "document id (documents mode) or passage id (passages mode)"},
         "title": {"type": "string"},
@@ -23,6 +23,24 @@ HIT = {
         "score": {"type": "number"},
         "snippet": {"type": "string", "description": "HTML-escaped text; matches in <mark>"},
         "text": {"type": "string", "description": "the passage's plain text"},
+        "also": {"type": "array", "description": "other documents with the same text (one hit per piece of content)",
+                 "items": {"$ref": "#/components/schemas/Place"}},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1,
+                       "description": "/api/ask only: how likely the passage answers the question"},
+    },
+}
+PLACE = {
+    "type": "object",
+    "required": ["id", "passage_id", "title", "source", "type", "format", "date", "page"],
+    "properties": {
+        "id": {"type": "string", "description": "document id"},
+        "passage_id": {"type": "string"},
+        "title": {"type": "string"},
+        "source": {"type": "string"},
+        "type": {"type": "string", "enum": list(DOCUMENT_TYPES)},
+        "format": {"type": "string", "enum": ["pdf", "html"]},
+        "date": {"type": ["string", "null"], "format": "date"},
+        "page": {"type": ["integer", "null"]},
     },
 }
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
@@ -36,6 +54,8 @@ RESULTS = {
         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
         "suggestion": {"type": ["string", "null"], "description": "'Bedoelde u …?': the query with corrected words"},
         "facets": {"type": "object", "properties": {"type": COUNTS, "sector": COUNTS, "year": COUNTS}},
+        "answered": {"type": "boolean",
+                     "description": "/api/ask only: false when no passage answers the question with enough confidence"},
     },
 }
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string", "description": "Dutch"}}}
@@ -99,5 +119,5 @@ def openapi_document() -> dict:
                 "responses": {"200": {"description": "OK"}, "503": {"description": "Geen index"}},
             }},
         },
-        "components": {"schemas": {"Hit": HIT, "Results": RESULTS, "Error": ERROR}},
+        "components": {"schemas": {"Hit": HIT, "Place": PLACE, "Results": RESULTS, "Error": ERROR}},
     }

@@ -59,6 +59,7 @@ def web_link(url: str | None) -> str | None:
 def page_helpers():
     return {
         "hit_url": links.hit_url, "document_url": links.document_url, "file_url": links.file_url,
+        "place_url": links.place_url, "place_label": links.place_label,
         "with_params": links.with_params, "toggled": links.toggled,
         "TYPE_LABELS": TYPE_LABELS, "SECTOR_LABELS": SECTOR_LABELS,
     }
@@ -109,15 +110,21 @@ def vraagbaak_page():
     response = None
     status = 200
     question = ""
+    related: list[tuple[str, str]] = []
     try:
         question = query_text(request.args, "vraag")
         if question.strip():
             response = service().ask(question, k=8)
+            if response.hits and not response.answered:
+                # ways out: the documents that come closest, as topics to look at
+                near = service().search(question, k=3, mode="documents").hits
+                related = [(hit.title, links.document_url(hit.doc_id)) for hit in near]
     except BadParameter as exc:
         error, status = str(exc), 400
     except IndexMissingError as exc:
         error, status = str(exc), 503
-    return render_template("vraagbaak.html", question=question, response=response, error=error), status
+    return render_template("vraagbaak.html", question=question, response=response, error=error, related=related,
+                           helpdesk_contact=current_app.config.get("HELPDESK_CONTACT")), status
 
 
 @pages.get("/documenten/<doc_id>")

@@ -23,6 +23,8 @@ def from_environment() -> dict:
         "RATE_LIMIT_STORAGE": os.environ.get("EXPERTISEBANK_RATE_LIMIT_STORAGE", "memory://"),
         # reverse proxies in front of the site whose X-Forwarded-For/-Proto are believed
         "PROXIES": _count("EXPERTISEBANK_PROXIES"),
+        # how visitors reach the help desk, shown when the vraagbaak has no good answer
+        "HELPDESK_CONTACT": os.environ.get("EXPERTISEBANK_HELPDESK_CONTACT", "").strip() or None,
     }
 
 

@@ -1,5 +1,6 @@
 """Ranking from posting arrays (indexer/array_ranking.py) against Whoosh's
-own search: the same matches, scores, order, totals and facet counts."""
+own search: the same matches, scores, order, totals and facet counts, one
+hit per piece of content in both."""
 
 from __future__ import annotations
 
@@ -56,22 +57,38 @@ def _whoosh_reference(ix, text: str, mode: str, filters: dict, config, limit: in
     finally:
         searcher.close()
     meta, doc_of = ix.document_meta(), ix._doc_of_docnum()
+    arrays = ix._index_arrays()
+    groups, _ = ix._duplicate_groups(arrays)
+    preference = ix._preference(arrays, np.arange(arrays.size))
+
+    def one_per_content(scored):
+        """The plain definition: documents mode keeps each document's best
+        passage; passages (or best passages) with the same text keep the one
+        preferred (newest, longest, a web page), scored as the best of them."""
+        if mode == "documents":
+            best: dict[str, tuple[float, int]] = {}
+            for sc, n in scored:
+                if doc_of[n] not in best or (-sc, n) < (-best[doc_of[n]][0], best[doc_of[n]][1]):
+                    best[doc_of[n]] = (sc, n)
+            scored = list(best.values())
+        by_group: dict[int, list[tuple[float, int]]] = {}
+        for sc, n in scored:
+            by_group.setdefault(int(groups[n]), []).append((sc, n))
+        out = []
+        for members in by_group.values():
+            chosen = min(members, key=lambda m: (-preference[m[1]], m[1]))[1]
+            out.append((max(m[0] for m in members), chosen))
+        return sorted(out, key=lambda sn: (-sn[0], sn[1]))
+
     per_doc: dict[str, int] = {}
-    for _, n in every:
+    for _, n in one_per_content(every):
         per_doc[doc_of[n]] = per_doc.get(doc_of[n], 0) + 1
     weights = {d: (1 if mode == "documents" else c) for d, c in per_doc.items()}
     facets = wi._facet_counts_reference(weights, meta, filters)
     kept = [(s, n) for s, n in every
             if not filters or (doc_of[n] in meta and wi.passes_filters(meta[doc_of[n]], filters))]
-    if mode == "documents":
-        total = len({doc_of[n] for _, n in kept})
-        seen, top = set(), []
-        for s, n in kept:
-            if doc_of[n] not in seen:
-                seen.add(doc_of[n])
-                top.append((s, n))
-    else:
-        total, top = len(kept), kept
+    top = one_per_content(kept)
+    total = len(top)
     stored = ix.searcher()
     return [(stored.stored_fields(n)["id"], s) for s, n in top[:limit]], total, facets
 

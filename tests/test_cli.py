@@ -15,7 +15,7 @@ from indexer.index_store import IndexStore
 from tests import pdf_fixtures
 from tests.conftest import CORPUS
 
-HIT_KEYS = {"id", "title", "source", "type", "date", "page", "heading", "score", "snippet", "text"}
+HIT_KEYS = {"id", "title", "source", "type", "date", "page", "heading", "score", "snippet", "text", "also"}
 
 
 @pytest.fixture

@@ -68,9 +68,10 @@ def count_extractions(monkeypatch, tmp_path):
 
 
 def titles(root, query, k=20):
+    """The sources that hold the query's text: hits and the other places of their text."""
     svc = SearchService(root)
     try:
-        return [h.source for h in svc.search(query, k=k).hits]
+        return [source for h in svc.search(query, k=k).hits for source in [h.source] + [p.source for p in h.also]]
     finally:
         svc.close()
 

@@ -19,13 +19,30 @@ def words(n, word="woord"):
 
 def test_passages_follow_the_heading_path():
     blocks = [
-        Block(HEADING, "Hoofdstuk", 2), Block(PARAGRAPH, words(60)),
-        Block(HEADING, "Paragraaf", 3), Block(PARAGRAPH, words(70)),
-        Block(HEADING, "Volgend hoofdstuk", 2), Block(PARAGRAPH, words(80)),
+        Block(HEADING, "Hoofdstuk", 2), Block(PARAGRAPH, words(110)),
+        Block(HEADING, "Paragraaf", 3), Block(PARAGRAPH, words(120)),
+        Block(HEADING, "Volgend hoofdstuk", 2), Block(PARAGRAPH, words(130)),
     ]
     ps = split_passages(doc_of(blocks), "d")
     assert [p.heading_path for p in ps] == [["Hoofdstuk"], ["Hoofdstuk", "Paragraaf"], ["Volgend hoofdstuk"]]
     assert [p.id for p in ps] == ["d.1", "d.2", "d.3"]
+
+
+def test_short_neighbouring_sections_join_under_their_parent():
+    """A short answer page cut into 30-word sections competes as one passage,
+    its section headings kept as lines of the text; questions never join."""
+    blocks = [
+        Block(HEADING, "Woo-verzoek", 2),
+        Block(HEADING, "Verzoek indienen", 3), Block(PARAGRAPH, words(40, "indienen")),
+        Block(HEADING, "Verzoek toelichten", 3), Block(PARAGRAPH, words(60, "toelichten")),
+        Block(HEADING, "Woo-formulier", 3), Block(PARAGRAPH, words(120, "formulier")),
+        Block(HEADING, "Hoe lang duurt het?", 3), Block(PARAGRAPH, words(20, "duur")),
+    ]
+    ps = split_passages(doc_of(blocks), "d")
+    assert [p.heading_path for p in ps] == [["Woo-verzoek"], ["Woo-verzoek", "Woo-formulier"],
+                                            ["Woo-verzoek", "Hoe lang duurt het?"]]
+    assert ps[0].text.startswith("Verzoek indienen\nindienen") and "\nVerzoek toelichten\ntoelichten" in ps[0].text
+    assert ps[2].is_question and [p.number for p in ps] == [1, 2, 3]
 
 
 def test_long_sections_are_cut_at_sentences_into_passages_of_at_most_250_words():

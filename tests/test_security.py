@@ -188,7 +188,7 @@ def test_a_web_url_in_the_metadata_is_still_a_link(hostile, tmp_path):
 def test_the_query_and_did_you_mean_are_escaped(hostile):
     app, _, _ = hostile
     client = app.test_client()
-    q = "zebravinkken " + PAYLOAD
+    q = "zebrvinken " + PAYLOAD  # a typo no stem, part or longer word matches
     for url in ("/zoeken", "/vraagbaak"):
         key = "q" if url == "/zoeken" else "vraag"
         response = client.get(url, query_string={key: q})

@@ -55,11 +55,14 @@ def test_every_page_is_dutch_with_landmarks(site):
 
 def test_results_show_title_type_sectors_date_heading_page_and_marked_snippet(site):
     html = html_of(site.get("/zoeken?q=intentieverklaring"))
-    assert "Beleidsregel experimenten regulier-speciaal onderwijs" in html
-    assert "Publicatie" in html
+    # the news page and the PDF publication hold the same text: one hit, the PDF as its other place
+    assert "Ondersteuningsprogramma integratie regulier en speciaal onderwijs" in html and "Nieuws" in html
+    assert re.search(r'ook als PDF \(p\. \d+\)<span class="visually-hidden">: Beleidsregel experimenten', html)
     assert re.search(r'<abbr title="Primair onderwijs \(po\)">po</abbr>, <abbr title="[^"]+">vo</abbr>', html)
-    assert "pagina " in html and "Gevonden in:" in html
+    assert "Gevonden in:" in html and '<time datetime="2018-04-01">' in html
     assert "<mark>intentieverklaring</mark>" in html.lower()
+    html = html_of(site.get("/zoeken?q=intentieverklaring&type=publicatie"))
+    assert "Publicatie" in html and "pagina " in html  # filtered to the PDF, it is the hit
 
 
 def test_a_pdf_hit_links_to_the_file_at_its_page_and_an_html_hit_to_its_passage(site):

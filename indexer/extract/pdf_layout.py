@@ -244,13 +244,21 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.lower().split()))
 
 
+def _slot(f: Fragment, zone: str) -> tuple:
+    return (zone, round(f.top), round(f.x0 / 5), f.size, f.bold)
+
+
 def running_furniture(pages: Sequence[Sequence[Fragment]], heights: Sequence[float]) -> set[int]:
     """``id()`` s of fragments that are running headers/footers or page numbers."""
     body = body_size(f for frags in pages for f in frags)
     zone_keys: list[list[tuple[Fragment, tuple[str, str]]]] = []
     counts: Counter[tuple[str, str]] = Counter()
+    # where and how a line is printed: a running header that names the current
+    # chapter changes its words from page to page, not its place or its type
+    slots: Counter[tuple] = Counter()
     for frags, height in zip(pages, heights):
         seen: set[tuple[str, str]] = set()
+        seen_slots: set[tuple] = set()
         keyed = []
         for f in frags:
             if f.bottom <= height * ZONE:
@@ -265,7 +273,9 @@ def running_furniture(pages: Sequence[Sequence[Fragment]], heights: Sequence[flo
             key = (zone, text)
             keyed.append((f, key))
             seen.add(key)
+            seen_slots.add(_slot(f, zone))
         counts.update(seen)
+        slots.update(seen_slots)
         zone_keys.append(keyed)
     n = len(pages)
     threshold = max(2, math.ceil(0.4 * n))
@@ -278,6 +288,11 @@ def running_furniture(pages: Sequence[Sequence[Fragment]], heights: Sequence[flo
                 doomed.add(id(f))
             elif n >= 2 and counts[key] >= threshold:
                 doomed.add(id(f))
+            elif (n >= 3 and (f.bold or f.size < body * 0.95) and f.size <= body * 1.05
+                  and slots[_slot(f, key[0])] >= threshold):
+                # (bold or small print only: the first line of running text also
+                # sits in the same place on every page)
+                doomed.add(id(f))
             elif key[0] == "top" and f.size <= body * 0.85 and text_top is not None and f.bottom <= text_top:
                 # small print above all the text: a running header even where it
                 # does not repeat (a two-page document with a header on page 2)
@@ -289,6 +304,7 @@ def running_furniture(pages: Sequence[Sequence[Fragment]], heights: Sequence[flo
 
 _BULLET_RE = re.compile(r"^(?:[\u2022\u25aa\u25cf\u2013\u2014\u00b7\u25e6\u25a1\u2023*-]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s)")
 _SENTENCE_END = (".", "!", "?", ":", ";")
+_BULLETS = "\u2022\u25aa\u25cf\u00b7\u25e6\u25a1\u2023\u2043\u25a0\u25ba\u27a2\uf0b7\uf0a7\uf0d8"
 
 
 def body_size(frags: Iterable[Fragment]) -> float:
@@ -306,8 +322,14 @@ def _heading_levels(frags: list[Fragment], body: float) -> dict[float, int]:
 
 
 def _is_heading(f: Fragment, body: float, levels: dict[float, int]) -> int:
+    """The heading level font statistics give a fragment (0: running text).
+
+    A bullet item is never a heading, however it is set (a list item in bold);
+    see also :func:`_reads_as_sentence`."""
     words = len(f.text.split())
     if words == 0 or words > 20 or not any(ch.isalpha() for ch in f.text):
+        return 0
+    if _BULLET_RE.match(f.text) or f.text[0] in _BULLETS:
         return 0
     if f.size in levels:
         return levels[f.size]
@@ -325,8 +347,12 @@ def vocabulary(frags: Iterable[Fragment]) -> Counter[str]:
     return counts
 
 
-def assemble_blocks(ordered: list[Fragment]) -> list[Block]:
-    """Headings and paragraphs from fragments in reading order (all pages)."""
+def assemble_blocks(ordered: list[Fragment], headings: dict[int, tuple[int, int]] | None = None) -> list[Block]:
+    """Headings and paragraphs from fragments in reading order (all pages).
+
+    ``headings`` (``id(fragment) -> (level, entry number)``, from the
+    document's outline or table of contents, :mod:`indexer.extract.pdf_headings`)
+    decides which fragments are headings; without it font statistics do."""
     if not ordered:
         return []
     body = body_size(ordered)
@@ -353,18 +379,33 @@ def assemble_blocks(ordered: list[Fragment]) -> list[Block]:
                 text = join_hyphenated(text, line, words)
             text = normalize_text(text)
             if text:
-                if current_level:
+                if current_level and _reads_as_sentence(text):
+                    blocks.append(Block(PARAGRAPH, text, page=current_page))
+                elif current_level:
                     blocks.append(Block(HEADING, text, level=current_level, page=current_page))
                 else:
                     blocks.append(Block(PARAGRAPH, text, page=current_page))
         current = []
 
+    entry = prev_entry = None
+    deepest = max((level for level, _ in headings.values()), default=0) if headings else 0
+    listed = False  # past the first heading the document lists
     for f in ordered:
-        level = _is_heading(f, body, levels)
-        if prev is None or level != current_level:
+        if headings is not None:
+            level, entry = headings.get(id(f), (0, None))
+            listed = listed or bool(level)
+            if not level and listed and _is_heading(f, body, levels):
+                # a sub-heading the outline leaves out: beneath the listed ones
+                level, entry = min(deepest + 1, 6), -1
+        else:
+            level = _is_heading(f, body, levels)
+        if level and entry is None and prev is not None and _continues(prev, f, line_gap) and not current_level:
+            level = 0  # the next line of a bold list item or paragraph, not a heading
+        if prev is None or level != current_level or entry != prev_entry:
             new_block = True
-        elif level:  # a heading that wraps onto a second line
-            new_block = not (f.page == prev.page and 0 <= f.top - prev.bottom <= f.size * 1.5)
+        elif level:  # a heading that wraps onto a second line, or its number printed apart
+            same_line = f.page == prev.page and abs(f.top - prev.top) <= 0.5 * min(f.size, prev.size)
+            new_block = not (same_line or (f.page == prev.page and 0 <= f.top - prev.bottom <= f.size * 1.5))
         else:
             new_block = _paragraph_break(prev, f, line_gap, body)
         if new_block:
@@ -372,9 +413,27 @@ def assemble_blocks(ordered: list[Fragment]) -> list[Block]:
             current_level = level
             current_page = f.page
         current.append(f.text)
-        prev = f
+        prev, prev_entry = f, entry
     flush()
     return blocks
+
+
+def _reads_as_sentence(text: str) -> bool:
+    """A would-be heading that is a statement ending in a full stop is a bold
+    lead-in ("Omarm flexibiliteit in de projectorganisatie."), not a heading;
+    one that asks a question stays a heading.
+
+    >>> _reads_as_sentence("Omarm flexibiliteit."), _reads_as_sentence("Wat is het NCOJ? Graag uitleg.")
+    (True, False)
+    """
+    return len(text.split()) > 1 and text.endswith(".") and not text.endswith("..") and "?" not in text
+
+
+def _continues(a: Fragment, b: Fragment, line_gap: float) -> bool:
+    """Whether ``b`` is the next line of the same paragraph as ``a``: the same
+    font, the line below at the usual spacing, ``a`` not ending a sentence."""
+    return (a.page == b.page and a.size == b.size and a.bold == b.bold
+            and 0 <= b.top - a.bottom <= line_gap + 0.3 * a.size and not a.text.endswith(_SENTENCE_END))
 
 
 def _paragraph_break(a: Fragment, b: Fragment, line_gap: float, body: float) -> bool:

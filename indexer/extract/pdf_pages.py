@@ -25,6 +25,7 @@ from indexer.extract.pdf_layout import (
     running_furniture,
 )
 from indexer.extract.text_cleanup import normalize_text, repair_broken_glyphs, unmapped_glyph_share
+from indexer.extract.pdf_headings import locate, outline_entries, table_of_contents
 
 MIN_TEXT_CHARS = 40  # fewer letters than this in the whole file: no text layer
 DEFAULT_MAX_PAGES = 2000
@@ -298,6 +299,7 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
     try:
         with pdf:
             meta = dict(pdf.metadata or {})
+            outline = outline_entries(pdf)
             try:
                 page_list = pdf.pages
             except Exception as exc:
@@ -339,13 +341,18 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
 
     pages = _repaired_fragments(page_words)
     doomed = running_furniture(pages, heights)
+    contents, contents_lines = table_of_contents([[f for f in frags if id(f) not in doomed] for frags in pages])
+    doomed |= contents_lines
     ordered: list[Fragment] = []
     for frags in pages:
         ordered.extend(reading_order([f for f in frags if id(f) not in doomed]))
-    blocks = assemble_blocks(ordered)
+    # headings: the document's outline, else its table of contents, else its fonts
+    headings = (locate(outline, ordered) if outline else None) or (locate(contents, ordered) if contents else None)
+    by_fonts = assemble_blocks(ordered)
+    blocks = assemble_blocks(ordered, headings) if headings else by_fonts
 
     first_page = " ".join(f.text for f in pages[0]).lower()
-    title = _choose_title(_plausible_title(_metadata_text(meta.get("Title"))), blocks, first_page) \
+    title = _choose_title(_plausible_title(_metadata_text(meta.get("Title"))), by_fonts, first_page) \
         or path.stem.replace("_", " ").replace("+", " ")
     return ExtractedDocument(
         source=source or path.name,

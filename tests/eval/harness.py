@@ -167,9 +167,16 @@ def gather_sources(workdir: Path, source: Path | None, realdocs: Path | None, na
     return target
 
 
+QUESTION_KINDS = ("question", "helpdesk", "qa")
+
+
 def _score_collection(source: Path, work: Path, queries: list[EvalQuery], configs: tuple[str, ...],
-                      naive: bool) -> dict[str, dict[str, int | None]]:
-    """Build the indexes one collection needs and rank its queries in each configuration."""
+                      naive: bool, answered: dict[str, bool] | None = None,
+                      unanswerable: list[EvalQuery] | None = None) -> dict[str, dict[str, int | None]]:
+    """Build the indexes one collection needs and rank its queries in each
+    configuration. With ``answered``, record for the product whether the
+    vraagbaak says it has a good answer: to its questions, and to the
+    ``unanswerable`` ones (keyed ``"none:" + id``)."""
     cache = work / "extract-cache"
     out: dict[str, dict[str, int | None]] = {}
     roots = {}
@@ -184,6 +191,12 @@ def _score_collection(source: Path, work: Path, queries: list[EvalQuery], config
             continue
         service = SearchService(roots["plain" if name == "baseline" else "dutch"])
         out[name] = product_ranks(service, queries, INDEXED[name])
+        if name == "product" and answered is not None:
+            for q in queries:
+                if q.kind in QUESTION_KINDS:
+                    answered[q.id] = bool(service.ask(q.query, k=5).answered)
+            for q in unanswerable or []:
+                answered["none:" + q.id] = bool(service.ask(q.query, k=5).answered)
         service.close()
     if naive:
         index = NaiveIndex.build(source, work / "naive", NAIVE_CACHE)
@@ -202,18 +215,22 @@ def run(source: Path = REPO / "corpus", workdir: Path | None = None, realdocs: P
     queries = load_queries(with_realdocs=use_realdocs, splits=splits)
     qa_set = [q for q in qa_queries(realdocs) if q.split in splits] if qa and use_realdocs else []
     ranks: dict[str, dict[str, int | None]] = defaultdict(dict)
+    answered: dict[str, bool] = {}
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
         work = Path(workdir or tmp)
         corpus = gather_sources(work / "corpus", source, realdocs if use_realdocs else None)
-        for name, found in _score_collection(corpus, work / "corpus", queries, configs, naive).items():
+        # the government questions have no answer in the demo corpus + realdocs
+        for name, found in _score_collection(corpus, work / "corpus", queries, configs, naive,
+                                             answered if qa else None, qa_set).items():
             ranks[name].update(found)
         if qa_set:
             qa_source = gather_sources(work / "qa", None, realdocs)
             qa_pages.write_pages(qa_pages.load_items(realdocs / "qa"), qa_source)
             qa_configs = tuple(c for c in configs if c != "baseline")
-            for name, found in _score_collection(qa_source, work / "qa", qa_set, qa_configs, naive).items():
+            for name, found in _score_collection(qa_source, work / "qa", qa_set, qa_configs, naive,
+                                                 answered).items():
                 ranks[name].update(found)
-    return {"realdocs": use_realdocs, "queries": queries + qa_set, "ranks": dict(ranks)}
+    return {"realdocs": use_realdocs, "queries": queries + qa_set, "ranks": dict(ranks), "answered": answered}
 
 
 # -- the reference run --------------------------------------------------------------
@@ -271,6 +288,41 @@ def differences(results: dict, queries: list[EvalQuery], reference: dict | None)
     return out
 
 
+def answer_check(results: dict, split: str) -> dict[str, float] | None:
+    """How well the vraagbaak tells when it has a good answer, on one part:
+    questions whose top five hold a right passage should be answered, the
+    government questions asked where no answer exists should not."""
+    answered = results.get("answered") or {}
+    product = results["ranks"]["product"]
+    good = [answered[q.id] for q in results["queries"]
+            if q.split == split and q.id in answered and (product.get(q.id) or 99) <= 5]
+    missed = [answered[q.id] for q in results["queries"]
+              if q.split == split and q.id in answered and (product.get(q.id) or 99) > 5]
+    none = [answered["none:" + q.id] for q in results["queries"]
+            if q.split == split and "none:" + q.id in answered]
+    if not good or not none:
+        return None
+    found = sum(good) / len(good)
+    quiet = 1 - sum(none) / len(none)
+    return {"answerable": len(good), "answered": found, "without_answer": len(none), "said_none": quiet,
+            "missed_answered": (sum(missed) / len(missed)) if missed else 0.0, "missed": len(missed),
+            "balanced": (found + quiet) / 2}
+
+
+def _answer_lines(results: dict) -> list[str]:
+    lines = []
+    for split in SPLITS:
+        check = answer_check(results, split)
+        if check is None:
+            continue
+        lines.append(f"Vraagbaak 'Geen goed antwoord', {split}: answered {check['answered']:.0%} of "
+                     f"{check['answerable']} questions with a right passage in the top 5; said none for "
+                     f"{check['said_none']:.0%} of {check['without_answer']} questions without an answer in the "
+                     f"collection; balanced accuracy {check['balanced']:.3f} (answered {check['missed_answered']:.0%} "
+                     f"of the {check['missed']} whose top 5 holds no right passage)")
+    return lines + ([""] if lines else [])
+
+
 def format_report(results: dict, reference: dict | None = None) -> str:
     queries = results["queries"]
     names = [n for n in INDEXED if n in results["ranks"]]
@@ -301,6 +353,7 @@ def format_report(results: dict, reference: dict | None = None) -> str:
         lines.append("Paired bootstrap of MRR@10 (95% interval, 10,000 resamples; a gain counts when the interval is above 0):")
         lines += [f"  {label:<9} {name:<45} {d}  n={d.n}{'  (gain)' if d.significant else ''}" for label, name, d in diffs]
         lines.append("")
+    lines += _answer_lines(results)
     misses = [q for q in _part(queries, "dev", "corpus") + _part(queries, "dev", "qa")
               if (results["ranks"]["product"].get(q.id) or 99) > 5]
     if misses:

@@ -1,0 +1,204 @@
+"""One hit per piece of content: passages that say the same in different documents.
+
+The same publication as a web page and as a PDF, or a news page that quotes a
+policy, gives passages with (nearly) the same words. A search shows them once:
+the newest, most complete version, with the other places beside it.
+
+- :func:`fingerprint` (at indexing): a bottom-k sketch of a passage's word
+  shingles, ``K`` 32-bit hashes packed in ``K * 4`` bytes. Two passages whose
+  shingle sets overlap by a share J keep about ``J * K`` of the same hashes,
+  also when one holds the other and a little more (a PDF page break, another
+  passage boundary).
+- :func:`duplicate_groups` (per searcher): passages that share at least
+  ``SHARED`` of their ``K`` hashes, joined transitively, as one group number
+  per passage.
+- :func:`collapse` (per search): the matching passages, one per group.
+
+No search engine here: :mod:`indexer.whoosh_index` stores the fingerprints in
+a column and hands the arrays over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+from indexer.dutch_analysis import fold_accents
+
+K = 16  # hashes per passage
+SHARED = 6  # hashes two sketches must share to be compared at all
+CONTAINED = 0.6  # estimated share of one passage's shingles in the other from which they are the same text
+SHINGLE = 4  # words per shingle
+MIN_WORDS = 12  # shorter passages ("Sectoren: po, so") say too little to be called the same
+COMMON_HASH = 64  # a hash that this many passages share is boilerplate, not evidence
+WIDTH = K * 4  # bytes of a packed fingerprint
+NONE = b""
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def fingerprint(text: str) -> bytes:
+    """The passage's bottom-k sketch, packed; empty for a passage too short to judge.
+
+    >>> a = fingerprint("Het samenwerkingsverband zorgt voor een dekkend aanbod van voorzieningen in de regio, "
+    ...                 "zodat elk kind passend onderwijs krijgt.")
+    >>> b = fingerprint("Het samenwerkingsverband zorgt voor een dekkend aanbod van voorzieningen in de regio, "
+    ...                 "zodat elk kind passend onderwijs krijgt. Zie ook pagina 4.")
+    >>> len(a), shared(a, b) >= SHARED, fingerprint("Sectoren: po, so")
+    (64, True, b'')
+    """
+    words = _WORD_RE.findall(fold_accents(text.lower()))
+    if len(words) < MIN_WORDS:
+        return NONE
+    hashes = {int.from_bytes(hashlib.blake2b(" ".join(words[i : i + SHINGLE]).encode(), digest_size=4).digest(),
+                             "little")
+              for i in range(len(words) - SHINGLE + 1)}
+    smallest = sorted(hashes)[:K]
+    smallest += [smallest[-1]] * (K - len(smallest))  # fewer shingles than K: repeat the last
+    return np.array(smallest, dtype="<u4").tobytes()
+
+
+def shared(a: bytes, b: bytes) -> int:
+    """How many hashes two fingerprints share."""
+    if not a or not b:
+        return 0
+    return len(set(np.frombuffer(a, dtype="<u4").tolist()) & set(np.frombuffer(b, dtype="<u4").tolist()))
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """How much of one passage the other holds, estimated from their sketches:
+    of the smaller sketch's hashes up to where the other sketch still sees
+    everything (its largest hash), the share the other sketch holds. A web
+    page's passage inside a longer PDF passage scores near 1; two short
+    answers that share one phrase score low. (Counting the hashes two
+    sketches share overstates it for short passages, whose sketch is nearly
+    all their shingles.)
+
+    >>> sketch = lambda text: np.frombuffer(fingerprint(text), dtype="<u4")
+    >>> page = "Scholen kunnen voor het schooljaar 2020-2021 een aanvraag indienen voor 1 augustus 2020."
+    >>> pdf = page + " Voor het schooljaar 2021-2022 is dat voor 1 mei 2021. Zie ook de toelichting bij de regeling."
+    >>> round(similarity(sketch(page), sketch(pdf)), 2)
+    1.0
+    >>> a = "Leerlingen die korter dan vier jaar in Nederland zijn, bijvoorbeeld op een azc of in een isk."
+    >>> b = "Ook dan doet u een nulmeting, zonder de leerlingen die korter dan vier jaar in Nederland zijn."
+    >>> similarity(sketch(a), sketch(b)) < CONTAINED
+    True
+    """
+    x, y = set(a.tolist()), set(b.tolist())
+    best = 0.0
+    for small, large in ((x, y), (y, x)):
+        seen = [h for h in small if h <= max(large)]
+        if seen:
+            best = max(best, sum(1 for h in seen if h in large) / len(seen))
+    return best
+
+
+def duplicate_groups(sketches: np.ndarray, has: np.ndarray, doc_index: np.ndarray) -> np.ndarray:
+    """A group number for every passage: its own number, or the number of
+    the passage its group forms around. Mostly its company is in
+    other documents; a page that repeats a text (two news items quoting one
+    rule) counts too.
+
+    ``sketches`` is a (passages × K) array of hashes, ``has`` marks the
+    passages that have a fingerprint, ``doc_index`` gives each passage's
+    document (kept for callers that group documents).
+
+    >>> s = np.array([list(range(16)), list(range(8)) + list(range(30, 38)), list(range(40, 56))])
+    >>> duplicate_groups(s, np.array([True, True, True]), np.array([0, 1, 2])).tolist()
+    [1, 1, 2]
+    >>> duplicate_groups(s, np.array([False, True, True]), np.array([0, 1, 2])).tolist()  # no fingerprint
+    [0, 1, 2]
+    >>> chain = np.array([list(range(16)), list(range(8, 24)), list(range(16, 32))])  # 0 ~ 1 ~ 2, 0 !~ 2
+    >>> duplicate_groups(chain, np.array([True, True, True]), np.array([0, 1, 2])).tolist()  # around 1
+    [1, 1, 1]
+    """
+    n = len(has)
+    group = np.arange(n, dtype=np.int64)
+    rows = np.flatnonzero(has)
+    if len(rows) < 2:
+        return group
+    values = sketches[rows]
+    # each distinct hash of a passage once
+    pairs = np.unique(np.stack([np.repeat(rows, values.shape[1]), values.ravel()], axis=1), axis=0)
+    passage, value = pairs[:, 0], pairs[:, 1]
+    order = np.argsort(value, kind="stable")
+    passage, value = passage[order], value[order]
+    starts = np.flatnonzero(np.r_[True, value[1:] != value[:-1]])
+    ends = np.r_[starts[1:], len(value)]
+    counts: dict[tuple[int, int], int] = {}
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        if end - start < 2 or end - start > COMMON_HASH:
+            continue
+        members = passage[start:end].tolist()
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                key = (a, b) if a < b else (b, a)
+                counts[key] = counts.get(key, 0) + 1
+    parent = list(range(n))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    same = {pair for pair, count in counts.items() if count >= SHARED and similarity(sketches[pair[0]],
+                                                                                   sketches[pair[1]]) >= CONTAINED}
+
+    def alike(x: int, y: int) -> bool:
+        return ((x, y) if x < y else (y, x)) in same
+
+    # Each group forms around one passage that every member says the same as
+    # (most alike pairs first): a chain of small changes does not gather
+    # texts that have little in common.
+    alone = set(range(n))
+    for a, b in sorted(same, key=lambda pair: (-counts[pair], pair)):
+        ra, rb = root(a), root(b)
+        if ra == rb:
+            continue
+        if a in alone and alike(a, rb):
+            parent[a] = rb
+        elif b in alone and alike(b, ra):
+            parent[b] = ra
+        else:
+            continue
+        alone.discard(a)
+        alone.discard(b)
+    for x in {a for pair in same for a in pair}:
+        group[x] = root(x)
+    return group
+
+
+def collapse(ids: np.ndarray, scores: np.ndarray, groups: np.ndarray, preference: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, dict[int, list[int]]]:
+    """One passage per group among ``ids`` (with ``scores``): the one the
+    ``preference`` array (per passage, higher first) favours, scored as the
+    best of its group; and, for each kept passage with company, the others.
+
+    >>> ids, scores = np.array([3, 5, 7]), np.array([1.0, 2.0, 0.5])
+    >>> kept, best, others = collapse(ids, scores, np.array([0, 1, 2, 3, 4, 3, 6, 7]), np.arange(8.0))
+    >>> kept.tolist(), best.tolist(), others
+    ([5, 7], [2.0, 0.5], {5: [3]})
+    """
+    g = groups[ids]
+    if len(np.unique(g)) == len(g):
+        return ids, scores, {}
+    # the best score of each group, and its preferred member
+    order = np.lexsort((-preference[ids], g))
+    g_sorted, ids_sorted = g[order], ids[order]
+    first = np.r_[True, g_sorted[1:] != g_sorted[:-1]]
+    keep = ids_sorted[first]
+    best = {int(k): 0.0 for k in g_sorted[first]}
+    for group, score in zip(g.tolist(), scores.tolist()):
+        if score > best[group]:
+            best[group] = score
+    kept_scores = np.array([best[int(x)] for x in g_sorted[first]], dtype=np.float64)
+    others: dict[int, list[int]] = {}
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:], len(ids_sorted)]
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        if end - start > 1:
+            others[int(ids_sorted[start])] = ids_sorted[start + 1 : end].tolist()
+    return keep, kept_scores, others
