@@ -206,7 +206,7 @@ BASELINE = RankingConfig("baseline", field_boosts={"body": 1.0}, all_words_requi
 # The title and heading path are shared by every passage under them, so they
 # weigh no more than the body; one idf per term, weighted coordination.
 PRODUCT = RankingConfig("product", field_boosts={"title": 1.0, "heading": 1.0, "body": 1.0}, coordination=0.8,
-                        compound_boost=0.3, synonym_boost=0.8, typo_boost=0.5, question_boost=2.0,
+                        compound_boost=0.7, synonym_boost=1.0, typo_boost=0.8, question_boost=2.0,
                         prefer_newer=True, shared_idf=True, idf_coordination=True, context_credit=0.5)
 
 
