@@ -1848,15 +1848,16 @@ class SearchIndex:
         return self._spelling
 
     def warm_up(self) -> None:
-        """Build the per-searcher tables the first searches need, and load
-        what query analysis loads on first use (stemmer, compound dictionary,
-        thesaurus)."""
+        """Build the per-searcher tables the first searches need (the
+        duplicate groups among them), and load what query analysis loads on
+        first use (stemmer, compound dictionary, thesaurus)."""
         self._doc_of_docnum()
         self.document_meta()
         self._spelling_vocabulary()
         self._words_with_prefix("a", 1)
         self._phrase_index()
         self._index_arrays().facets(self.document_meta())
+        self._duplicate_groups(self._index_arrays())
         self.build_query(parse_query("samenwerkingsverbanden leerlingen lgf"))
 
     def _phrase_index(self) -> "PhraseIndex":

@@ -136,3 +136,26 @@ def test_demo_corpus_passages_are_mostly_50_to_250_words():
 def test_sentence_splitter_knows_dutch_abbreviations():
     text = "Zie o.a. de regeling t.b.v. scholen. Dhr. J. de Vries tekende. Klaar? Ja!"
     assert split_sentences(text) == ["Zie o.a. de regeling t.b.v. scholen.", "Dhr. J. de Vries tekende.", "Klaar?", "Ja!"]
+
+
+def test_a_news_item_dates_its_passages_and_its_sub_sections_only():
+    blocks = [
+        Block(HEADING, "Nieuws", 1),
+        Block(HEADING, "Nieuwe regeling", 2), Block(PARAGRAPH, "juli 2020 - Er is een nieuwe regeling. " + words(120)),
+        Block(HEADING, "Aanvragen", 3), Block(PARAGRAPH, words(130, "aanvraag")),
+        Block(HEADING, "Oude regeling", 2), Block(PARAGRAPH, "april 2018 - De eerste regeling. " + words(120)),
+        Block(HEADING, "Contact", 1), Block(PARAGRAPH, words(130, "contact")),
+    ]
+    ps = split_passages(doc_of(blocks), "d")
+    assert [(p.heading_path[-1], p.date) for p in ps] == [
+        ("Nieuwe regeling", "2020-07-01"), ("Aanvragen", "2020-07-01"), ("Oude regeling", "2018-04-01"),
+        ("Contact", None)]
+
+
+def test_sections_of_different_dates_never_join():
+    blocks = [
+        Block(HEADING, "Berichten", 1),
+        Block(HEADING, "Een", 2), Block(PARAGRAPH, "maart 2019 - Kort bericht."),
+        Block(HEADING, "Twee", 2), Block(PARAGRAPH, "mei 2020 - Nog een kort bericht."),
+    ]
+    assert [p.date for p in split_passages(doc_of(blocks), "d")] == ["2019-03-01", "2020-05-01"]

@@ -70,3 +70,20 @@ def test_a_heading_at_the_top_of_one_page_is_not_furniture():
     pages = [[frag("Hoofdstuk 1", 60, 200, 40, size=14), frag("tekst " * 10, 60, 500, 300)],
              [frag("Hoofdstuk 2", 60, 200, 40, size=14), frag("meer tekst " * 8, 60, 500, 300)]]
     assert running_furniture(pages, [842, 842]) == set()
+
+
+def test_a_list_of_headings_is_trusted_only_when_the_text_bears_it_out():
+    from indexer.extract.pdf_headings import Entry, locate, table_of_contents
+
+    f = lambda text, top, page=1: Fragment(text, 50, 400, top, top + 11, 11, False, page)  # noqa: E731
+    text = [f("Inleiding", 100), f("Dit gaat over de school.", 120), f("Aanmelden", 140), f("Zo meldt u aan.", 160)]
+    listed = [Entry("Inleiding", 1), Entry("Aanmelden", 1), Entry("Verlof", 1), Entry("Klachten", 1)]
+    assert locate(listed, text) is not None  # two of four found: trusted
+    assert locate(listed[:1] + [Entry("Verlof", 1), Entry("Klachten", 1), Entry("Vakanties", 1)], text) is None
+    assert locate(listed[:2], text) is None  # too few entries to say anything
+    names = ["Inleiding", "Aanmelden", "Verlof", "Klachten", "Vakanties"]
+    toc = [[f("Inhoudsopgave", 60), *[f(f"{n} {name} ........................ {n + 2}", 80 + 14 * n)
+                                       for n, name in enumerate(names, start=1)]]]
+    entries, furniture = table_of_contents(toc)
+    assert [(e.title, e.level) for e in entries] == [(f"{n} {name}", 1) for n, name in enumerate(names, start=1)]
+    assert len(furniture) == 6  # the heading and its five lines leave the text

@@ -1,0 +1,24 @@
+"""The examples in the docstrings of the analysis, extraction and ranking
+modules run as tests: each step of the chain shows, and checks, what it does."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "indexer.dutch_analysis",
+    "indexer.passage_splitter",
+    "indexer.duplicates",
+    "indexer.answer_confidence",
+    "indexer.extract.pdf_headings",
+    "indexer.extract.pdf_layout",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_the_examples_hold(name):
+    failed, tried = doctest.testmod(importlib.import_module(name))
+    assert tried and not failed
