@@ -170,8 +170,6 @@ def _print_response(response, *, heading: str) -> None:
     if response.suggestion:
         click.echo(f"Bedoelde u: {response.suggestion}")
     click.echo(f"{heading}: {response.total} voor \u201c{response.query}\u201d ({response.took_ms:.1f} ms)")
-    if response.answered is False and response.hits:
-        click.echo("Geen goed antwoord gevonden; de passages hieronder beantwoorden de vraag niet met zekerheid.")
     for n, hit in enumerate(response.hits, 1):
         sure = f"zekerheid {hit.confidence:.0%}" if hit.confidence is not None else ""
         where = " · ".join(x for x in (hit.type, hit.date or "", f"p. {hit.page}" if hit.page else "", sure) if x)

@@ -148,6 +148,18 @@ def test_ask_a_question(page, server):
     audit(page, "05-vraagbaak")
 
 
+def test_the_vraagbaak_says_when_it_has_no_good_answer(page, server):
+    page.goto(server + "/vraagbaak")
+    page.fill("#vraag", "Wat kost een voetbalclub?")
+    page.click("button:has-text('Vraag stellen')")
+    page.wait_for_selector(".no-answer")
+    assert "Geen goed antwoord gevonden" in page.inner_text(".no-answer")
+    assert page.locator(".no-answer a:has-text('Zoek op trefwoorden')").count() == 1
+    assert page.locator("li.answer .confidence").count() >= 1
+    shot(page, "05b-vraagbaak-geen-antwoord")
+    audit(page, "05b-vraagbaak-geen-antwoord")
+
+
 def test_keyboard_only_with_visible_focus(page, server):
     page.goto(server + "/")
     page.keyboard.press("Tab")
