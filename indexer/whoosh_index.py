@@ -215,6 +215,26 @@ PRODUCT = RankingConfig("product", field_boosts={"title": 1.0, "heading": 1.0, "
 IDF_FIELDS = ("title", "heading", "body", "question", "parts")
 
 
+class SharedFrequencies:
+    """:func:`shared_document_frequency` of one reader, remembered per term
+    (a lookup asks every field in every segment; the highlighter and the
+    scorers ask again for the same terms)."""
+
+    LIMIT = 100_000
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._known: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        found = self._known.get(text)
+        if found is None:
+            if len(self._known) >= self.LIMIT:
+                self._known.clear()
+            found = self._known[text] = shared_document_frequency(self.reader, text)
+        return found
+
+
 def shared_document_frequency(reader, text: str) -> int:
     """A term's document frequency in the field where it is most common.
 
@@ -239,9 +259,9 @@ def idf_of(frequency: int, records: int) -> float:
 
 
 class _SharedIdfScorer(scoring.BM25FScorer):
-    def __init__(self, searcher, fieldname, text, B, K1, qf=1):
+    def __init__(self, searcher, fieldname, text, B, K1, frequencies, qf=1):
         parent = searcher.get_parent()
-        self.idf = idf_of(shared_document_frequency(parent.reader(), text), parent.doc_count_all())
+        self.idf = idf_of(frequencies(parent.reader(), text), parent.doc_count_all())
         self.avgfl = parent.avg_field_length(fieldname) or 1
         self.B = B
         self.K1 = K1
@@ -250,12 +270,24 @@ class _SharedIdfScorer(scoring.BM25FScorer):
 
 
 class SharedIdfBM25F(scoring.BM25F):
-    """Whoosh's BM25F with one idf per term (:func:`shared_document_frequency`)."""
+    """Whoosh's BM25F with one idf per term (:func:`shared_document_frequency`),
+    remembered per reader for as long as this weighting (one searcher) lives."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._frequencies: dict[int, SharedFrequencies] = {}
+
+    def _frequency(self, reader, text: str) -> int:
+        table = self._frequencies.get(id(reader))
+        if table is None or table.reader is not reader:
+            table = self._frequencies[id(reader)] = SharedFrequencies(reader)
+        return table(text)
 
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
-        return _SharedIdfScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf)
+        return _SharedIdfScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1,
+                                self._frequency, qf=qf)
 
 
 # Term coordination ----------------------------------------------------------
@@ -916,6 +948,7 @@ class SearchIndex:
         self._sorted_words: list[str] | None = None
         self._phrases: PhraseIndex | None = None
         self._arrays: _IndexArrays | None = None
+        self._frequencies: SharedFrequencies | None = None  # per searcher (its reader)
         self.version = 0  # goes up whenever the index changed under this object
 
     # -- lifecycle ----------------------------------------------------------------
@@ -1180,9 +1213,12 @@ class SearchIndex:
         model = SharedIdfBM25F if config.shared_idf else scoring.BM25F
         return model(B=config.bm25_b, K1=config.bm25_k1, title_B=config.title_b, heading_B=config.heading_b)
 
-    def _term_idf(self, text: str) -> float:
-        s = self.searcher()
-        return idf_of(shared_document_frequency(s.reader(), text), s.doc_count_all())
+    def _shared_frequency(self, text: str) -> int:
+        """:func:`shared_document_frequency` in this searcher's view, remembered."""
+        reader = self.searcher().reader()
+        if self._frequencies is None or self._frequencies.reader is not reader:
+            self._frequencies = SharedFrequencies(reader)
+        return self._frequencies(text)
 
     def analyse_query_word(self, word: str) -> list[tuple[str, bool]]:
         """Terms of one query word, each with whether it is a part of a hyphenated word."""
@@ -1280,10 +1316,8 @@ class SearchIndex:
         """What a query word weighs in coordination: the idf of its rarest
         term that the index holds; a word the index does not hold weighs as
         its rarest alternative (a near word, a synonym) does."""
-        reader = self.searcher().reader()
-
         def known(texts) -> list[int]:
-            return [f for f in (shared_document_frequency(reader, t) for t in dict.fromkeys(texts)) if f > 0]
+            return [f for f in (self._shared_frequency(t) for t in dict.fromkeys(texts)) if f > 0]
 
         frequencies = known(exact) or known(t for _f, t, _w in keys)
         return idf_of(min(frequencies) if frequencies else 0, self.searcher().doc_count_all())
@@ -1494,8 +1528,11 @@ class SearchIndex:
             # stay where they are.
             last = hits[min(len(hits), need * per_doc) - 1].score
             window = sum(1 for hit in hits if hit.score >= CLOSE_SCORE * last)
-            # each passage's own date (a news item's), read for the few that can move
-            hits = newer_first(hits[:window], shown=need if per_doc == 1 else None) + hits[window:]
+            # each passage's own date (a news item's) from its column, for the few that can move
+            dated = searcher.reader().column_reader("date_sort")
+            moving = hits[:window]
+            hits = newer_first(moving, [dated[hit.docnum] for hit in moving], shown=need if per_doc == 1 else None,
+                               docs=[int(arrays.doc_index[hit.docnum]) for hit in moving]) + hits[window:]
         page = self._page_groups(hits, mode, offset, limit, per_doc)
         # the highlighter reads the matches' offsets for the hits in top_n: the shown ones
         shown = [hit for group in page for hit in group]
@@ -1557,7 +1594,7 @@ class SearchIndex:
                 continue
             word = word_of.get((fieldname, text))
             # idf as Whoosh's: log(records / (postings + 1)) + 1, deleted ones counted in both
-            frequency = shared_document_frequency(searcher.reader(), text) if config.shared_idf else len(ids)
+            frequency = self._shared_frequency(text) if config.shared_idf else len(ids)
             out.append(array_ranking.ScoredTerm(
                 ids, tf.astype(np.float64), arrays.lengths(fieldname, ids), idf_of(frequency, arrays.size),
                 searcher.avg_field_length(fieldname) or 1, weighting._field_B.get(fieldname, weighting.B),
@@ -1885,8 +1922,7 @@ class SearchIndex:
         by its stem ("voetbal" -> the stem of "voetballen"), as a part of
         compounds, or as the start of a word it holds. Such a word is not a
         misspelling, so it gets no "Bedoelde u" and no near words."""
-        reader = self.searcher().reader()
-        if any(shared_document_frequency(reader, term) > 0 for term, _part in self.analyse_query_word(word)):
+        if any(self._shared_frequency(term) > 0 for term, _part in self.analyse_query_word(word)):
             return True
         return any(w != word for w in self._words_with_prefix(word, 2))
 
@@ -1932,61 +1968,72 @@ def _words_of(text: str) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"\w{3,}", text.lower()))
 
 
-def _topic_of(hit) -> tuple[str, frozenset[str]]:
-    """A passage's document and the words of its heading path (stop words
-    out): what it is about, where."""
+def _heading_words(hit) -> frozenset[str]:
+    """The words of a passage's heading path (stop words out): what it is about."""
     stop = dutch_analysis.dutch_stop_words()
-    return hit.get("doc_id") or "", frozenset(w for w in _words_of(hit.get("heading") or "") if w not in stop)
+    return frozenset(w for w in _words_of(hit.get("heading") or "") if w not in stop)
 
 
-def _newer_version_of(a: frozenset[str], b: frozenset[str], topic_a: tuple[str, frozenset[str]],
-                      topic_b: tuple[str, frozenset[str]], score_share: float, both_shown: bool) -> bool:
-    """Whether a newer passage (``a``, scoring ``score_share`` of ``b``) is
-    another version of what an older one (``b``) says: nearly the same words
-    (a Jaccard of ``NEAR_DUPLICATE``) at a close score (``CLOSE_SCORE``), or,
-    when both are on the page, a passage of the same document under a
-    heading about the same thing (most of the shorter heading's words in the
-    other: "Nieuwe Beleidsregel experimenten ..." and "Beleidsregel ... voor
-    experimenten ...", a page that keeps the 2018 and the 2020 rules) that is
-    not far less relevant (``VERSION_SCORE``)."""
-    (doc_a, head_a), (doc_b, head_b) = topic_a, topic_b
-    shorter = min(len(head_a), len(head_b))
-    if (both_shown and score_share >= VERSION_SCORE and doc_a == doc_b and shorter >= 3
-            and len(head_a & head_b) >= SAME_TOPIC * shorter):
-        return True
-    if score_share < CLOSE_SCORE or min(len(a), len(b)) < NEAR_DUPLICATE * max(len(a), len(b)):
+def _about_the_same(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Headings about the same thing: most of the shorter one's words in the
+    other ("Nieuwe Beleidsregel experimenten ..." and "Beleidsregel ... voor
+    experimenten ...")."""
+    shorter = min(len(a), len(b))
+    return shorter >= 3 and len(a & b) >= SAME_TOPIC * shorter
+
+
+def _nearly_the_same(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two passages' words overlap by a Jaccard of ``NEAR_DUPLICATE`` or more."""
+    if min(len(a), len(b)) < NEAR_DUPLICATE * max(len(a), len(b)):
         return False  # the overlap (Jaccard) is at most min/max
     common = len(a & b)
     return common / ((len(a) + len(b) - common) or 1) >= NEAR_DUPLICATE
 
 
-def newer_first(hits: list, dates: list[str] | None = None, shown: int | None = None) -> list:
+def newer_first(hits: list, dates: list[str] | None = None, shown: int | None = None,
+                docs: list | None = None) -> list:
     """Where two passages are versions of the same text or rule, the newer one
-    goes first (the 2020 rule over the 2018 one): see :func:`_newer_version_of`.
-    A passage's date is its own (a dated news item) or its document's.
-    ``dates``: each hit's date, when known without reading the hit.
+    goes first (the 2020 rule over the 2018 one): nearly the same words at a
+    close score (``CLOSE_SCORE``), or, when both are on the page, passages of
+    one document under headings about the same thing (a page that keeps the
+    2018 and the 2020 rules) that are not far less relevant
+    (``VERSION_SCORE``). A passage's date is its own (a dated news item) or
+    its document's.
+    ``dates``, ``docs``: each hit's date and document, when known without
+    reading the hit (its stored fields are read only when a rule could apply).
     ``shown``: only the first this many places of the result are used (the
     page); a hit that would go further back goes last (hits only ever move
     back, so those places come out the same)."""
     if dates is None:
         dates = [hit.get("date") or "" for hit in hits]
+    if docs is None:
+        docs = [hit.get("doc_id") for hit in hits]
     scores = [_relevance(hit.score) for hit in hits]
     page = len(hits) if shown is None else shown
-    words: list[frozenset[str] | None] = [None] * len(hits)  # read when first needed
-    topics: list[tuple[str, frozenset[str]] | None] = [None] * len(hits)
+    words: dict[int, frozenset[str]] = {}  # read when first needed
+    headings: dict[int, frozenset[str]] = {}
     order: list[int] = []  # positions in ``hits``, in the new order
     for j in range(len(hits)):
         place = len(order)
         for at, i in enumerate(order if shown is None else order[:shown]):
             if not dates[j] > dates[i]:
                 continue
-            for k in (i, j):
-                if words[k] is None:
-                    words[k], topics[k] = _words_of(hits[k]["body"]), _topic_of(hits[k])
-            if _newer_version_of(words[j], words[i], topics[j], topics[i], scores[j] / (scores[i] or 1),
-                                 j < page):
-                place = at
-                break
+            share = scores[j] / (scores[i] or 1)
+            version = j < page and share >= VERSION_SCORE and docs[j] == docs[i]
+            if version:
+                for k in (i, j):
+                    if k not in headings:
+                        headings[k] = _heading_words(hits[k])
+                if _about_the_same(headings[j], headings[i]):
+                    place = at
+                    break
+            if share >= CLOSE_SCORE:
+                for k in (i, j):
+                    if k not in words:
+                        words[k] = _words_of(hits[k]["body"])
+                if _nearly_the_same(words[j], words[i]):
+                    place = at
+                    break
         order.insert(place, j)
     return [hits[i] for i in order]
 
