@@ -212,7 +212,7 @@ PRODUCT = RankingConfig("product", field_boosts={"title": 1.0, "heading": 1.0, "
 
 # Weighting --------------------------------------------------------------------
 
-IDF_FIELDS = ("title", "heading", "body", "question", "parts")
+SHARED_IDF_FIELDS = ("title", "heading", "body", "question", "parts")
 
 
 class SharedFrequencies:
@@ -244,7 +244,7 @@ def shared_document_frequency(reader, text: str) -> int:
     match on "school" in a heading then outweighs the rare word of the query.
     One frequency per term keeps what a word tells the same in every field."""
     best = 0
-    for fieldname in IDF_FIELDS:
+    for fieldname in SHARED_IDF_FIELDS:
         if fieldname in reader.schema:
             try:
                 best = max(best, reader.doc_frequency(fieldname, text))
@@ -259,9 +259,9 @@ def idf_of(frequency: int, records: int) -> float:
 
 
 class _SharedIdfScorer(scoring.BM25FScorer):
-    def __init__(self, searcher, fieldname, text, B, K1, frequencies, qf=1):
+    def __init__(self, searcher, fieldname, text, B, K1, frequency, qf=1):
         parent = searcher.get_parent()
-        self.idf = idf_of(frequencies(parent.reader(), text), parent.doc_count_all())
+        self.idf = idf_of(frequency(text), parent.doc_count_all())
         self.avgfl = parent.avg_field_length(fieldname) or 1
         self.B = B
         self.K1 = K1
@@ -270,24 +270,32 @@ class _SharedIdfScorer(scoring.BM25FScorer):
 
 
 class SharedIdfBM25F(scoring.BM25F):
-    """Whoosh's BM25F with one idf per term (:func:`shared_document_frequency`),
-    remembered per reader for as long as this weighting (one searcher) lives."""
+    """Whoosh's BM25F with one idf per term (:func:`shared_document_frequency`).
+    ``frequency`` gives a term's shared frequency; the search index
+    passes its own, remembered per searcher, so that scorers, the highlighter
+    and the array path ask once per term."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, frequency=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._frequencies: dict[int, SharedFrequencies] = {}
+        self._given = frequency
+        self._tables: dict[int, SharedFrequencies] = {}
 
-    def _frequency(self, reader, text: str) -> int:
-        table = self._frequencies.get(id(reader))
+    def _frequency_for(self, searcher):
+        if self._given is not None:
+            return self._given
+        reader = searcher.get_parent().reader()
+        table = self._tables.get(id(reader))
         if table is None or table.reader is not reader:
-            table = self._frequencies[id(reader)] = SharedFrequencies(reader)
-        return table(text)
+            table = self._tables[id(reader)] = SharedFrequencies(reader)
+        return table
 
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
-        return _SharedIdfScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1,
-                                self._frequency, qf=qf)
+        b = self._field_B.get(fieldname, self.B)
+        if fieldname not in SHARED_IDF_FIELDS:
+            return scoring.BM25FScorer(searcher, fieldname, text, b, self.K1, qf=qf)
+        return _SharedIdfScorer(searcher, fieldname, text, b, self.K1, self._frequency_for(searcher), qf=qf)
 
 
 # Term coordination ----------------------------------------------------------
@@ -677,7 +685,7 @@ class _IndexArrays:
         self._kept: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._kept_postings = 0
         self._dates: list[str] | None = None
-        self.groups: np.ndarray | None = None  # duplicates.duplicate_groups, once per searcher
+        self.groups: np.ndarray | None = None  # duplicates.duplicate_groups, once per searcher (empty: none)
         self.in_group: np.ndarray | None = None  # passages that say the same as another
 
     def document_dates(self, by_id: dict[str, str]) -> list[str]:
@@ -1210,8 +1218,10 @@ class SearchIndex:
         return (config.bm25_b, config.bm25_k1, config.title_b, config.heading_b, config.shared_idf)
 
     def _weighting(self, config: RankingConfig):
-        model = SharedIdfBM25F if config.shared_idf else scoring.BM25F
-        return model(B=config.bm25_b, K1=config.bm25_k1, title_B=config.title_b, heading_B=config.heading_b)
+        if config.shared_idf:
+            return SharedIdfBM25F(B=config.bm25_b, K1=config.bm25_k1, title_B=config.title_b,
+                                  heading_B=config.heading_b, frequency=self._shared_frequency)
+        return scoring.BM25F(B=config.bm25_b, K1=config.bm25_k1, title_B=config.title_b, heading_B=config.heading_b)
 
     def _shared_frequency(self, text: str) -> int:
         """:func:`shared_document_frequency` in this searcher's view, remembered."""
@@ -1594,7 +1604,8 @@ class SearchIndex:
                 continue
             word = word_of.get((fieldname, text))
             # idf as Whoosh's: log(records / (postings + 1)) + 1, deleted ones counted in both
-            frequency = self._shared_frequency(text) if config.shared_idf else len(ids)
+            shared = config.shared_idf and fieldname in SHARED_IDF_FIELDS
+            frequency = self._shared_frequency(text) if shared else len(ids)
             out.append(array_ranking.ScoredTerm(
                 ids, tf.astype(np.float64), arrays.lengths(fieldname, ids), idf_of(frequency, arrays.size),
                 searcher.avg_field_length(fieldname) or 1, weighting._field_B.get(fieldname, weighting.B),
@@ -1687,10 +1698,12 @@ class SearchIndex:
             sketches = (np.concatenate(parts) if parts else np.zeros((0, duplicates.K), dtype=np.uint32))
             has = sketches.any(axis=1) & arrays.live[: len(sketches)]
             groups = duplicates.duplicate_groups(sketches, has, arrays.doc_index)
-            own = np.arange(len(groups))
-            in_group = groups != own
+            in_group = groups != np.arange(len(groups))
             in_group[groups[in_group]] = True
-            arrays.groups, arrays.in_group = groups, in_group
+            # kept per server worker: a passage number fits 32 bits, and without
+            # any group only the (all false) mask is needed
+            arrays.groups = groups.astype(np.int32) if in_group.any() else np.zeros(0, dtype=np.int32)
+            arrays.in_group = in_group
         return arrays.groups, arrays.in_group
 
     def _preference(self, arrays: _IndexArrays, ids: np.ndarray) -> np.ndarray:

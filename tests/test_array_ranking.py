@@ -58,7 +58,7 @@ def _whoosh_reference(ix, text: str, mode: str, filters: dict, config, limit: in
         searcher.close()
     meta, doc_of = ix.document_meta(), ix._doc_of_docnum()
     arrays = ix._index_arrays()
-    groups, _ = ix._duplicate_groups(arrays)
+    groups, in_group = ix._duplicate_groups(arrays)
     preference = ix._preference(arrays, np.arange(arrays.size))
 
     def one_per_content(scored):
@@ -73,7 +73,7 @@ def _whoosh_reference(ix, text: str, mode: str, filters: dict, config, limit: in
             scored = list(best.values())
         by_group: dict[int, list[tuple[float, int]]] = {}
         for sc, n in scored:
-            by_group.setdefault(int(groups[n]), []).append((sc, n))
+            by_group.setdefault(int(groups[n]) if in_group[n] else n, []).append((sc, n))
         out = []
         for members in by_group.values():
             chosen = min(members, key=lambda m: (-preference[m[1]], m[1]))[1]
