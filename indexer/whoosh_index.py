@@ -28,7 +28,7 @@ import shutil
 from dataclasses import dataclass, field
 from html import escape, unescape
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from whoosh import highlight, index as whoosh_index, query as wq, scoring, searching, sorting
 from whoosh.matching import ListMatcher, NullMatcher
@@ -684,15 +684,8 @@ class _IndexArrays:
         self._facets: array_ranking.FacetTable | None = None
         self._kept: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._kept_postings = 0
-        self._dates: list[str] | None = None
         self.groups: np.ndarray | None = None  # duplicates.duplicate_groups, once per searcher (empty: none)
         self.in_group: np.ndarray | None = None  # passages that say the same as another
-
-    def document_dates(self, by_id: dict[str, str]) -> list[str]:
-        """Each document ordinal's date ("" when unknown), for newer-first."""
-        if self._dates is None:
-            self._dates = [by_id.get(d, "") for d in self.doc_ids]
-        return self._dates
 
     def facets(self, meta) -> array_ranking.FacetTable:
         if self._facets is None:
@@ -951,7 +944,6 @@ class SearchIndex:
         self._segment_rows: dict[str, dict[int, tuple]] = {}  # what _read_document_tables keeps of a record
         self._spelling: SpellingVocabulary | None = None
         self._counts: SpellingCounts | None = None
-        self._doc_dates: dict[str, str] | None = None
         self._phrase_entries: tuple[list, list, int] | None = None  # for PhraseIndex, until built
         self._sorted_words: list[str] | None = None
         self._phrases: PhraseIndex | None = None
@@ -1039,7 +1031,6 @@ class SearchIndex:
         self._docnum_doc = None
         self._spelling = None
         self._counts = None
-        self._doc_dates = None
         self._phrase_entries = None
         self._sorted_words = None
         self._phrases = None
@@ -1100,7 +1091,6 @@ class SearchIndex:
         leaves = _segment_readers(s.reader())
         starts = [offset for _, offset in leaves]
         meta: dict[str, tuple[str, list[str], int | None]] = {}
-        dates: dict[str, str] = {}
         phrases = []
         for n in s.document_numbers(kind=DOCUMENT):  # live ones only
             # a record is read from its segment once: after a commit only the new segments
@@ -1110,12 +1100,11 @@ class SearchIndex:
             if row is None:
                 r = DocumentRecord(**s.stored_fields(n)["record"])
                 row = rows[n - offset] = (r.source, r.doc_id, r.title, [h for _level, h, _page in r.headings],
-                                          (r.type, list(r.sectors), r.year), r.date or "")
+                                          (r.type, list(r.sectors), r.year))
             meta[row[1]] = row[4]
-            dates[row[1]] = row[5]
             phrases.append(row)
         phrases.sort(key=lambda p: p[0])
-        self._doc_meta, self._doc_dates = meta, dates
+        self._doc_meta = meta
         self._phrase_entries = ([row[2] for row in phrases] + [h for row in phrases for h in row[3]],
                                 [row[1] for row in phrases] + [row[1] for row in phrases for _h in row[3]],
                                 len(phrases))
@@ -1459,11 +1448,6 @@ class SearchIndex:
         finally:
             if own_searcher:
                 searcher.close()
-
-    def _document_dates(self) -> dict[str, str]:
-        if self._doc_dates is None:
-            self._read_document_tables()
-        return self._doc_dates
 
     def _index_arrays(self) -> _IndexArrays:
         searcher = self.searcher()
