@@ -30,8 +30,9 @@ run: index
 serve: install
 	$(BIN)/expertisebank serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
+# one test process per core, a module's tests in the same process (its fixtures are built once)
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 eval: install
 	$(BIN)/python -m tests.eval.run_eval

@@ -220,4 +220,6 @@ class SearchResponse:
             out["facets"] = self.facets
         if self.answered is not None:
             out["answered"] = self.answered
+        if self.message:
+            out["message"] = self.message
         return out

@@ -2,16 +2,20 @@
 
 - ``pages``: search, document and vraagbaak pages (plain HTML, no JS needed)
 - ``api``: the same data as JSON, plus autocomplete and the OpenAPI description
-- ``editor``: upload, removal and reindexing, behind a login (off without a password)
+- ``editor``: upload, removal and reindexing, and what visitors search for
+  (``query_log``), behind a login (off without a password)
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer.search_service import SearchService
+from search_app.query_log import QueryLog
 from search_app.rate_limits import init_rate_limits, retry_after_seconds
 from search_app.settings import from_environment, persistent_secret
 
@@ -28,6 +32,14 @@ SECURITY_HEADERS = {
 }
 
 
+def _query_log(config: dict) -> QueryLog | None:
+    where = config.get("QUERY_LOG")
+    if where == "off":
+        return None
+    path = Path(where) if where else Path(config["INDEX_DIR"]).resolve().parent / "zoekvragen.sqlite"
+    return QueryLog(path, retention_days=int(config.get("QUERY_LOG_DAYS") or 180))
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, with ``config`` overriding it."""
     app = Flask(__name__)
@@ -42,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
         proxies = int(app.config["PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.extensions["search_service"] = SearchService(app.config["INDEX_DIR"])
+    app.extensions["query_log"] = _query_log(app.config)
     csrf.init_app(app)
 
     from search_app.api import api
@@ -81,7 +94,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.errorhandler(405)
     def not_allowed(exc):
-        return error(405, "Deze actie is hier niet mogelijk.")
+        response, status = error(405, "Deze actie is hier niet mogelijk.")
+        if getattr(exc, "valid_methods", None):  # RFC 9110: a 405 says what is allowed
+            response = app.make_response(response)
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response, status
 
     @app.errorhandler(413)
     def too_large(exc):

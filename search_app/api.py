@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from indexer.documents import SearchResponse
 from indexer.search_service import IndexMissingError
 from search_app import links
 from search_app.openapi import openapi_document
@@ -22,11 +23,24 @@ def _no_index(exc: IndexMissingError):
     return jsonify(error=str(exc)), 503
 
 
+def _required_query() -> None:
+    if "q" not in request.args:
+        raise BadParameter("Geef een zoekvraag op met de parameter 'q'.")
+
+
+def _nothing_asked(q: str, *, ask: bool = False) -> dict:
+    """The answer to an empty ``q``: valid, and nothing found."""
+    return SearchResponse(query=q, total=0, took_ms=0.0, hits=[], facets=None if ask else {},
+                          answered=False if ask else None,
+                          message="Stel een vraag." if ask else "Geef een zoekvraag op.").as_json()
+
+
 @api.get("/api/search")
 def search():
-    p = search_params(request.args)
+    _required_query()
+    p = search_params(request.args, strict=True)
     if not p.q.strip():
-        raise BadParameter("Geef een zoekvraag op met de parameter 'q'.")
+        return jsonify(_nothing_asked(p.q))
     response = service().search(p.q, k=p.k, page=p.page, mode=p.mode, filters=p.filters, sort=p.sort,
                                 facets=True)
     return jsonify(response.as_json())
@@ -34,9 +48,10 @@ def search():
 
 @api.get("/api/ask")
 def ask():
-    p = search_params(request.args, default_k=5, default_mode="passages")
+    _required_query()
+    p = search_params(request.args, default_k=5, default_mode="passages", strict=True)
     if not p.q.strip():
-        raise BadParameter("Stel een vraag met de parameter 'q'.")
+        return jsonify(_nothing_asked(p.q, ask=True))
     return jsonify(service().ask(p.q, k=p.k, filters=p.filters).as_json())
 
 

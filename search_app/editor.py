@@ -10,14 +10,14 @@ import hmac
 import re
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    session, url_for)
 
 from indexer.documents import DOCUMENT_TYPES, SECTORS
 from indexer.extract.dates import parse_date
 from indexer.search_service import IndexMissingError
 from indexer.sources import CatalogueError, update_catalogue
-from search_app import reindex_job
+from search_app import query_log, reindex_job
 from search_app.pages import indexed_file
 from search_app.request_params import service
 from search_app.upload_check import UploadRejected, check_upload
@@ -70,6 +70,24 @@ def dashboard():
         documents = []
     return render_template("editor/dashboard.html", documents=documents, status=reindex_job.current_status(index_dir),
                            types=DOCUMENT_TYPES, sectors=SECTORS)
+
+
+@editor.get("/zoekvragen")
+def queries():
+    """What visitors look for and do not find (counts only; see query_log)."""
+    log = current_app.extensions.get("query_log")
+    counts = log.overview() if log else []
+    return render_template("editor/queries.html", enabled=log is not None, lists=query_log.report(counts),
+                           min_searches=query_log.MIN_SEARCHES,
+                           retention_days=log.retention_days if log else None)
+
+
+@editor.get("/zoekvragen.csv")
+def queries_csv():
+    log = current_app.extensions.get("query_log")
+    body = query_log.as_csv(log.overview() if log else [])
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=zoekvragen.csv"})
 
 
 @editor.get("/status.json")

@@ -34,6 +34,22 @@ def place_url(place: Place) -> str:
     return url_for("pages.document_page", doc_id=place.doc_id) + anchor
 
 
+def opened_url(target: str, query: str, kind: str = "zoeken") -> str:
+    """A result link that counts the opening for the editors' overview
+    (``/open`` redirects to ``target``; see ``query_log``)."""
+    return url_for("pages.open_result", q=query, soort=kind, naar=target)
+
+
+def safe_target(target: str) -> str | None:
+    """``target`` if it is one of this site's document pages or files (never
+    another site: ``/open`` is no open redirect)."""
+    if not target.startswith("/documenten/") or "//" in target or "\\" in target or ".." in target:
+        return None
+    if any(ord(c) < 33 for c in target):
+        return None
+    return target
+
+
 def place_label(place: Place) -> str:
     """"ook als PDF (p. 3)" / "ook als webpagina"."""
     if place.format == "pdf":

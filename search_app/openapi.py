@@ -56,24 +56,39 @@ RESULTS = {
         "facets": {"type": "object", "properties": {"type": COUNTS, "sector": COUNTS, "year": COUNTS}},
         "answered": {"type": "boolean",
                      "description": "/api/ask only: false when no passage answers the question with enough confidence"},
+        "message": {"type": "string", "description": "a note for the user, in Dutch (e.g. for an empty q)"},
     },
 }
+HEALTH = {"type": "object", "required": ["status"],
+          "properties": {"status": {"type": "string"}, "documents": {"type": "integer"},
+                         "passages": {"type": "integer"}, "generation": {"type": ["string", "null"]},
+                         "error": {"type": "string"}}}
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string", "description": "Dutch"}}}
 
 
+ERROR_CONTENT = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+# Answered by the web server (gunicorn) before the app sees the request: an
+# address longer than 8,190 bytes. A q of 2,000 characters that are not ASCII
+# can be that long once percent-encoded.
+TOO_LONG = {"description": "Het webadres is te lang (meer dan 8.190 bytes); stuur een kortere zoekvraag",
+            "content": {"text/html": {"schema": {"type": "string"}}}}
+RATE_LIMITED = {"description": "Te veel verzoeken vanaf dit adres; de header Retry-After zegt hoe lang te wachten",
+                **ERROR_CONTENT}
+
+
 def _responses(schema_ref: str) -> dict:
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return {
         "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": schema_ref}}}},
-        "400": {"description": "Ongeldige parameter", **error},
-        "429": {"description": "Te veel verzoeken vanaf dit adres; de header Retry-After zegt hoe lang te wachten",
-                **error},
-        "503": {"description": "Er is nog geen index", **error},
+        "400": {"description": "Ongeldige parameter", **ERROR_CONTENT},
+        "414": TOO_LONG,
+        "429": RATE_LIMITED,
+        "503": {"description": "Er is nog geen index", **ERROR_CONTENT},
     }
 
 
 def openapi_document() -> dict:
-    q = _param("q", "zoekvraag (woorden, \"zinnen\", -uitsluiten)", {"type": "string", "maxLength": 2000}, True)
+    q = _param("q", "zoekvraag (woorden, \"zinnen\", -uitsluiten); leeg geeft geen resultaten",
+               {"type": "string", "maxLength": 2000}, True)
     k = _param("k", "aantal resultaten", {"type": "integer", "minimum": 1, "maximum": 100})
     filters = [
         _param("type", "documenttype (herhaalbaar)", {"type": "string", "enum": list(DOCUMENT_TYPES)}),
@@ -102,8 +117,9 @@ def openapi_document() -> dict:
                 "summary": "Eén document: metadata, koppen, passages en verwante documenten",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
-                              "404": {"description": "Onbekend document",
-                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+                              "404": {"description": "Onbekend document", **ERROR_CONTENT},
+                              "414": TOO_LONG, "429": RATE_LIMITED,
+                              "503": {"description": "Er is nog geen index", **ERROR_CONTENT}},
             }},
             "/api/suggest": {"get": {
                 "summary": "Aanvullen: titels en veelgebruikte woorden",
@@ -112,11 +128,15 @@ def openapi_document() -> dict:
                     "type": "object", "properties": {"query": {"type": "string"}, "suggestions": {"type": "array", "items": {
                         "type": "object", "properties": {"text": {"type": "string"}, "kind": {"type": "string"},
                                                          "id": {"type": "string"}}}}}}}}},
-                              "400": {"description": "Ongeldige parameter"}},
+                              "400": {"description": "Ongeldige parameter", **ERROR_CONTENT},
+                              "414": TOO_LONG, "429": RATE_LIMITED,
+                              "503": {"description": "Er is nog geen index", **ERROR_CONTENT}},
             }},
             "/healthz": {"get": {
                 "summary": "Gezondheid: index geopend, aantal documenten",
-                "responses": {"200": {"description": "OK"}, "503": {"description": "Geen index"}},
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": HEALTH}}},
+                    "503": {"description": "Geen index", "content": {"application/json": {"schema": HEALTH}}}},
             }},
         },
         "components": {"schemas": {"Hit": HIT, "Place": PLACE, "Results": RESULTS, "Error": ERROR}},

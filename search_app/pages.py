@@ -6,11 +6,12 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file
 from markupsafe import Markup
 
 from indexer.search_service import IndexMissingError
 from search_app import links
+from search_app.query_log import QueryLog
 from search_app.request_params import BadParameter, query_text, search_params, service
 
 pages = Blueprint("pages", __name__)
@@ -59,7 +60,7 @@ def web_link(url: str | None) -> str | None:
 def page_helpers():
     return {
         "hit_url": links.hit_url, "document_url": links.document_url, "file_url": links.file_url,
-        "place_url": links.place_url, "place_label": links.place_label,
+        "place_url": links.place_url, "place_label": links.place_label, "opened_url": links.opened_url,
         "with_params": links.with_params, "toggled": links.toggled,
         "TYPE_LABELS": TYPE_LABELS, "SECTOR_LABELS": SECTOR_LABELS,
     }
@@ -76,6 +77,10 @@ def _pages_around(current: int, last: int) -> list[int | None]:
     return out
 
 
+def query_log() -> QueryLog | None:
+    return current_app.extensions.get("query_log")
+
+
 @pages.get("/")
 @pages.get("/zoeken")
 def search_page():
@@ -90,6 +95,8 @@ def search_page():
                 params.q, k=params.k, page=params.page, mode=params.mode, filters=params.filters,
                 sort=params.sort, facets=True, per_document=3,
             )
+            if query_log() and params.page == 1 and not params.filters:
+                query_log().searched("zoeken", params.q, results=response.total)
     except BadParameter as exc:
         error, status = str(exc), 400
     except IndexMissingError as exc:
@@ -115,6 +122,8 @@ def vraagbaak_page():
         question = query_text(request.args, "vraag")
         if question.strip():
             response = service().ask(question, k=8)
+            if query_log():
+                query_log().searched("vraagbaak", question, results=len(response.hits), answered=response.answered)
             if response.hits and not response.answered:
                 # ways out: the documents that come closest, as topics to look at
                 near = service().search(question, k=3, mode="documents").hits
@@ -125,6 +134,23 @@ def vraagbaak_page():
         error, status = str(exc), 503
     return render_template("vraagbaak.html", question=question, response=response, error=error, related=related,
                            helpdesk_contact=current_app.config.get("HELPDESK_CONTACT")), status
+
+
+@pages.get("/open")
+def open_result():
+    """A visitor opens a result: counted (query and day only), then sent on."""
+    target = links.safe_target(request.args.get("naar", ""))
+    if target is None:
+        abort(404)
+    kind = request.args.get("soort", "zoeken")
+    if query_log() and kind in ("zoeken", "vraagbaak"):
+        query_log().opened(kind, request.args.get("q", "")[:2000])
+    return redirect(target, 303)
+
+
+@pages.get("/privacy")
+def privacy_page():
+    return render_template("privacy.html", retention_days=current_app.config.get("QUERY_LOG_DAYS") or 180)
 
 
 @pages.get("/documenten/<doc_id>")

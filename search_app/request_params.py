@@ -52,9 +52,19 @@ def query_text(args: MultiDict, name: str = "q") -> str:
     return q
 
 
+STRICT_PARAMS = ("k", "page", "mode", "sort", "type", "sector", "year")
+
+
 def search_params(args: MultiDict, *, default_k: int = 10, default_mode: str = "documents",
-                  query_name: str = "q") -> SearchParams:
+                  query_name: str = "q", strict: bool = False) -> SearchParams:
+    """The search parameters of a request. The pages take an empty value as
+    "not given" (a form's "alle" option); the API (``strict``) follows its
+    OpenAPI description, where an empty value is not a number or a choice."""
     q = query_text(args, query_name)
+    if strict:
+        for name in STRICT_PARAMS:
+            if any(not v.strip() for v in args.getlist(name)):
+                raise BadParameter(f"'{name}' mag niet leeg zijn; laat de parameter weg voor de standaardwaarde.")
     mode = args.get("mode", default_mode) or default_mode
     if mode not in MODES:
         raise BadParameter(f"'mode' moet 'documents' of 'passages' zijn, niet '{mode[:40]}'.")

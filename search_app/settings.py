@@ -25,13 +25,17 @@ def from_environment() -> dict:
         "PROXIES": _count("EXPERTISEBANK_PROXIES"),
         # how visitors reach the help desk, shown when the vraagbaak has no good answer
         "HELPDESK_CONTACT": os.environ.get("EXPERTISEBANK_HELPDESK_CONTACT", "").strip() or None,
+        # counts of what visitors search (search_app.query_log): a file, "off", or empty for
+        # zoekvragen.sqlite next to the index folder; rows older than QUERY_LOG_DAYS are deleted
+        "QUERY_LOG": os.environ.get("EXPERTISEBANK_QUERY_LOG", "").strip() or None,
+        "QUERY_LOG_DAYS": _count("EXPERTISEBANK_QUERY_LOG_DAYS") or 180,
     }
 
 
 def _count(name: str) -> int:
     raw = os.environ.get(name, "").strip() or "0"
     if not raw.isascii() or not raw.isdigit():
-        raise ValueError(f"{name} moet een geheel getal zijn (het aantal proxy's voor de site), niet {raw!r}")
+        raise ValueError(f"{name} moet een geheel getal zijn, niet {raw!r}")
     return int(raw)
 
 

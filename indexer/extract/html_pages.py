@@ -58,8 +58,6 @@ _NON_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
 _TITLE_SUFFIX_RE = re.compile(r"\s+[|\u2013\u2014-]\s+[^|\u2013\u2014]{2,60}$")
 
 DEFAULT_MAX_HTML_MB = 20
-# Deeper than any real page; the block writer recurses about twice per level.
-MAX_DEPTH = 256
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
@@ -99,17 +97,6 @@ def decode_html(data: bytes) -> str:
         except (LookupError, UnicodeDecodeError):
             pass
     return data.decode("cp1252", errors="replace")
-
-
-def _deeper_than(root: Tag, limit: int) -> bool:
-    """Whether the tree under ``root`` nests more than ``limit`` tags (without recursion)."""
-    stack = [(root, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
-    return False
 
 
 def _meta(soup: BeautifulSoup, *names: str) -> str | None:
@@ -204,6 +191,7 @@ class _BlockWriter:
     def __init__(self):
         self.blocks: list[Block] = []
         self.section_level = 1  # level of the last real heading (h1 is the title)
+        self._block_holders: set[int] = set()
 
     def heading(self, text: str, level: int) -> None:
         text = normalize_text(text)
@@ -224,46 +212,65 @@ class _BlockWriter:
             self.blocks.append(Block(PARAGRAPH, text))
 
     # -- walking ---------------------------------------------------------
+    #
+    # Without recursion: a page of 50,000 nested <div>s (which a browser
+    # shows) is walked with a stack of frames, one per open element.
 
-    def walk(self, node: Tag) -> None:
-        """Write the blocks of ``node``: runs of inline content become one
+    def walk(self, root: Tag) -> None:
+        """Write the blocks of ``root``: runs of inline content become one
         paragraph (or a pseudo-heading when all of it is bold and short);
-        block-level children are handled by :meth:`block`."""
-        text_parts: list[str] = []
-        bold_flags: list[bool] = []  # one per non-blank inline piece
-
-        def flush() -> None:
-            text = "".join(text_parts)
-            words = len(text.split())
-            short = words <= PSEUDO_HEADING_MAX_WORDS or (words <= 45 and text.rstrip().endswith("?"))
-            if bold_flags and all(bold_flags) and short:
-                self.pseudo_heading(text)
-            else:
-                self.paragraph(text)
-            text_parts.clear()
-            bold_flags.clear()
-
-        for child in node.children:
+        block-level children open a frame of their own (see :meth:`_open`)."""
+        self._block_holders = _block_holders(root)
+        stack = [_Frame(root)]
+        while stack:
+            frame = stack[-1]
+            child = next(frame.children, None)
+            if child is None:
+                self._flush(frame)
+                stack.pop()
+                if frame.restore_level is not None:
+                    self.section_level = frame.restore_level
+                continue
+            if frame.blocks_only:  # a table's rows: text between them is layout
+                if isinstance(child, Tag):
+                    nested = self._open(child)
+                    if nested is not None:
+                        stack.append(nested)
+                continue
             if isinstance(child, NavigableString):
                 if not isinstance(child, _NON_TEXT):
-                    text_parts.append(str(child))
+                    frame.text_parts.append(str(child))
                     if child.strip():
-                        bold_flags.append(False)
+                        frame.bold_flags.append(False)
             elif not isinstance(child, Tag):
                 continue
             elif child.name == "br":
-                text_parts.append("\n")
-            elif child.name in INLINE_TAGS and not _has_block_child(child):
+                frame.text_parts.append("\n")
+            elif child.name in INLINE_TAGS and id(child) not in self._block_holders:
                 piece = _inline_text(child)
-                text_parts.append(piece)
+                frame.text_parts.append(piece)
                 if piece.strip():
-                    bold_flags.append(child.name in BOLD_TAGS or _all_bold(child))
+                    frame.bold_flags.append(child.name in BOLD_TAGS or _all_bold(child))
             else:
-                flush()
-                self.block(child)
-        flush()
+                self._flush(frame)
+                nested = self._open(child)
+                if nested is not None:
+                    stack.append(nested)
 
-    def block(self, tag: Tag) -> None:
+    def _flush(self, frame: _Frame) -> None:
+        text = "".join(frame.text_parts)
+        words = len(text.split())
+        short = words <= PSEUDO_HEADING_MAX_WORDS or (words <= 45 and text.rstrip().endswith("?"))
+        if frame.bold_flags and all(frame.bold_flags) and short:
+            self.pseudo_heading(text)
+        else:
+            self.paragraph(text)
+        frame.text_parts.clear()
+        frame.bold_flags.clear()
+
+    def _open(self, tag: Tag) -> _Frame | None:
+        """Write a block-level element that is one block; return the frame
+        to walk for one that holds more."""
         name = tag.name
         if name in HEADING_TAGS:
             self.heading(_inline_text(tag), HEADING_TAGS[name])
@@ -276,23 +283,47 @@ class _BlockWriter:
                 self.pseudo_heading(_inline_text(summary))
                 self.section_level = min(outer + 1, 6)
                 summary.extract()
-            self.walk(tag)
-            self.section_level = outer
+            return _Frame(tag, restore_level=outer)
         elif name == "dt":
             self.pseudo_heading(_inline_text(tag))
         elif name == "tr":
             cells = [normalize_text(_inline_text(c)) for c in tag.find_all(["td", "th"], recursive=False)]
             self.paragraph(" | ".join(c for c in cells if c))
         elif name in ("table", "thead", "tbody", "tfoot"):
-            for child in tag.children:
-                if isinstance(child, Tag):
-                    self.block(child)
+            return _Frame(tag, blocks_only=True)
         else:
-            self.walk(tag)
+            return _Frame(tag)
+        return None
 
 
-def _has_block_child(tag: Tag) -> bool:
-    return any(isinstance(c, Tag) and c.name not in INLINE_TAGS and c.name != "br" for c in tag.descendants)
+class _Frame:
+    """One open element of :meth:`_BlockWriter.walk`: its remaining children
+    and the inline text gathered since the last block."""
+
+    __slots__ = ("children", "text_parts", "bold_flags", "blocks_only", "restore_level")
+
+    def __init__(self, tag: Tag, *, blocks_only: bool = False, restore_level: int | None = None):
+        self.children = iter(list(tag.children))
+        self.text_parts: list[str] = []
+        self.bold_flags: list[bool] = []  # one per non-blank inline piece
+        self.blocks_only = blocks_only
+        self.restore_level = restore_level
+
+
+def _block_holders(root: Tag) -> set[int]:
+    """The ``id()`` of every element under ``root`` that holds a block-level
+    element somewhere inside it: computed once, children before parents, so
+    that 25,000 nested ``<span><div>`` pairs take linear time."""
+    holders: set[int] = set()
+    for node in reversed(list(root.descendants)):
+        if not isinstance(node, Tag):
+            continue
+        for child in node.children:
+            if isinstance(child, Tag) and ((child.name not in INLINE_TAGS and child.name != "br")
+                                           or id(child) in holders):
+                holders.add(id(node))
+                break
+    return holders
 
 
 def _all_bold(tag: Tag) -> bool:
@@ -347,8 +378,6 @@ def extract_html(data: bytes, source: str = "") -> ExtractedDocument:
         soup = BeautifulSoup(text, "lxml")
     except Exception as exc:  # lxml refuses some binary garbage
         raise ExtractionError(f"geen leesbare HTML ({exc.__class__.__name__})") from exc
-    if _deeper_than(soup, MAX_DEPTH):
-        raise ExtractionError(f"te diep geneste HTML (meer dan {MAX_DEPTH} lagen elementen in elkaar): overgeslagen")
     html = soup.find("html") or soup
     body = soup.find("body")
     if body is None:
