@@ -11,7 +11,7 @@ PORT   ?= 8000
 INDEX  ?= var/index
 SOURCE ?= corpus
 
-.PHONY: install install-bench index run serve test eval bench bench-quick loadtest pdfs html-pages clean
+.PHONY: install install-bench index run serve test eval audit bench bench-quick loadtest pdfs html-pages clean
 
 install: $(STAMP)
 
@@ -36,6 +36,14 @@ test: install
 
 eval: install
 	$(BIN)/python -m tests.eval.run_eval
+
+# Lighthouse (npm, pinned) with Debian's Chromium on four page types, phone and desktop;
+# fails when a category is under 100. Reports: tests/output/lighthouse/.
+LIGHTHOUSE_VERSION := 12.8.2
+AUDIT_DIR := var/audit
+audit: install
+	@test -x $(AUDIT_DIR)/node_modules/.bin/lighthouse || npm install --prefix $(AUDIT_DIR) --no-audit --no-fund --silent lighthouse@$(LIGHTHOUSE_VERSION)
+	$(BIN)/python -m tests.audit.lighthouse_audit $(AUDIT_DIR)/node_modules/.bin/lighthouse
 
 # Benchmarks (bench/RESULTS.md); tantivy, psutil and locust come with the bench extra.
 install-bench: $(BENCH_STAMP)

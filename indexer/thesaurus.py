@@ -28,6 +28,8 @@ class Thesaurus:
     loose: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
     # a variant that only counts as typed (capitals)
     exact: dict[str, list[str]] = field(default_factory=dict)
+    # every concept's variants as written (without "!"), for autocomplete
+    concepts: list[list[str]] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path = THESAURUS_FILE) -> "Thesaurus":
@@ -40,6 +42,7 @@ class Thesaurus:
             if len(variants) < 2:
                 raise ValueError(f"{path.name}, regel {line_no}: een begrip heeft minstens twee varianten")
             plain = [v.lstrip("!") for v in variants]
+            th.concepts.append(plain)
             for v in variants:
                 own = _key(v.lstrip("!"))
                 bucket = th.exact.setdefault(v[1:], []) if v.startswith("!") else th.loose.setdefault(own, [])
@@ -71,6 +74,35 @@ class Thesaurus:
                     out.append((start, start + size, found))
                     taken |= set(span)
         return sorted(out)
+
+
+    def completions(self, prefix: str) -> list[tuple[str, str]]:
+        """(variant typed, another variant) for each concept with a one-word
+        variant that starts with ``prefix`` (at least two letters): "tos"
+        offers "taalontwikkelingsstoornis", "taalontw" offers "TOS".
+
+        >>> Thesaurus(concepts=[["TOS", "taalontwikkelingsstoornis"]]).completions("tos")
+        [('TOS', 'taalontwikkelingsstoornis')]
+        """
+        prefix = fold_accents(prefix.lower())
+        if len(prefix) < 2:
+            return []
+        out = []
+        for variants in self.concepts:
+            short = [v for v in variants if _abbreviation(v)]
+            if not short or len(short) == len(variants):
+                continue  # synonyms, not an abbreviation and what it stands for
+            for v in variants:
+                if " " not in v and fold_accents(v.lower()).startswith(prefix):
+                    out.extend((v, other) for other in variants
+                               if other != v and (_abbreviation(v) != _abbreviation(other)))
+                    break
+        return out
+
+
+def _abbreviation(variant: str) -> bool:
+    """"TOS", "sbo", "swv": one short word or capitals."""
+    return " " not in variant and (len(variant) <= 5 or variant.isupper())
 
 
 @lru_cache(maxsize=1)

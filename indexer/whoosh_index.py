@@ -30,6 +30,8 @@ from html import escape, unescape
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from rapidfuzz.distance import OSA
+
 from whoosh import highlight, index as whoosh_index, query as wq, scoring, searching, sorting
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
@@ -427,19 +429,90 @@ class MarkFormatter(highlight.HtmlFormatter):
         return "<mark>%s</mark>" % escape(highlight.get_text(text, token, replace), quote=False)
 
 
+# how far before a fragment's usual start a sentence may begin and still be
+# where the snippet starts
+SENTENCE_REACH = 60
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?:;])\s+|\n\s*)(?=[\"'‘“(]?[A-Z0-9À-Þ])")
+
+
+def snippet_start(text: str, start: int, first_match: int) -> int:
+    """Where a snippet that would start at ``start`` starts: at a sentence
+    (within ``SENTENCE_REACH`` characters before ``start``, up to the first
+    match) where there is one, else at the next word.
+
+    >>> text = "Vorige zin loopt hier af. Leerlingen van so en sbo zitten samen in een groep."
+    >>> text[snippet_start(text, 20, text.index("sbo")):]
+    'Leerlingen van so en sbo zitten samen in een groep.'
+    >>> text = "Een lange zin zonder einde over " + "scholen en " * 8 + "so en sbo in een groep."
+    >>> text[snippet_start(text, 90, text.index("sbo")):]  # no sentence starts near: a whole word
+    'en scholen en scholen en so en sbo in een groep.'
+    """
+    if start <= 0:
+        return 0
+    sentence = None
+    for m in _SENTENCE_START.finditer(text, max(0, start - SENTENCE_REACH), first_match + 1):
+        if m.end() <= first_match:
+            sentence = m.end()
+    if sentence is not None:
+        return sentence
+    word = start if text[start - 1].isspace() else _next_space(text, start, first_match) + 1
+    first_word = _word_start(text, first_match)
+    return min(word, first_word)
+
+
+def snippet_end(text: str, end: int, last_match: int) -> int:
+    """Where a snippet that would end at ``end`` ends: after a whole word, and
+    never inside the word of the last match (a compound part such as
+    *verband* in *samenwerkingsverband* is marked inside its whole word).
+
+    >>> text = "Het samenwerkingsverband stemt in met het experiment."
+    >>> text[:snippet_end(text, 20, text.index("verband") + 7)]
+    'Het samenwerkingsverband'
+    """
+    if end >= len(text):
+        return len(text)
+    word_end = _word_end(text, last_match)
+    if end <= word_end:
+        return word_end
+    cut = end
+    while cut > word_end and not text[cut].isspace():
+        cut -= 1
+    return max(cut, word_end)
+
+
+def _next_space(text: str, start: int, limit: int) -> int:
+    for i in range(start, limit):
+        if text[i].isspace():
+            return i
+    return limit - 1
+
+
+def _word_start(text: str, at: int) -> int:
+    while at > 0 and not text[at - 1].isspace():
+        at -= 1
+    return at
+
+
+def _word_end(text: str, at: int) -> int:
+    while at < len(text) and not text[at].isspace():
+        at += 1
+    # punctuation that closes the word stays with it; an opening one does not lead the next
+    return at
+
+
 class _SnippetFragmenter(highlight.PinpointFragmenter):
     """Fragments around the matches from stored character offsets (no
-    re-analysis), trimmed to whole words, except at the start or end of the
-    text, where there is no half word to trim."""
+    re-analysis): they start at a sentence where one starts near, else at a
+    whole word, and end after a whole word; a match inside a word (a
+    compound part) keeps its whole word."""
 
     @staticmethod
     def _autotrim(fragment):
-        start, end = fragment.startchar, fragment.endchar
-        highlight.PinpointFragmenter._autotrim(fragment)
-        if start == 0:
-            fragment.startchar = 0
-        if end >= len(fragment.text):
-            fragment.endchar = end
+        text = fragment.text
+        first = fragment.matches[0].startchar if fragment.matches else fragment.endchar
+        last = fragment.matches[-1].endchar if fragment.matches else fragment.startchar
+        fragment.startchar = snippet_start(text, fragment.startchar, first)
+        fragment.endchar = snippet_end(text, fragment.endchar, last)
 
     def fragment_tokens(self, text, tokens):
         # the analyzer reuses one Token object, so keep copies of the matches
@@ -497,20 +570,54 @@ def _plain_snippet(text: str, limit: int = 240) -> str:
 SNIPPET_MAX_CHARS = 600
 
 
+def _mid_sentence_lead(snippet: str) -> str:
+    """A snippet that starts inside a sentence says so with a leading "…".
+
+    >>> _mid_sentence_lead("en de <mark>school</mark> ook"), _mid_sentence_lead("De <mark>school</mark>.")
+    ('… en de <mark>school</mark> ook', 'De <mark>school</mark>.')
+    """
+    first = re.sub(r"^(<mark>)+", "", snippet)[:1]
+    return "… " + snippet if first.islower() else snippet
+
+
 def _cap_snippet(snippet: str) -> str:
-    """Bound a snippet's length (one enormous "word" is one fragment), cutting
-    only between tags and entities so the markup stays whole."""
+    """Bound a snippet's length (one enormous "word" is one fragment). The cut
+    falls between words, outside ``<mark>`` and entities, so neither a word
+    nor the markup is left half ("<mark>leerli</mark> …").
+
+    >>> capped = _cap_snippet("een " * 148 + "<mark>leerlingen</mark> en meer")
+    >>> capped.endswith(" een …"), "mark" in capped
+    (True, False)
+    """
     if len(snippet) <= SNIPPET_MAX_CHARS:
         return snippet
-    cut = SNIPPET_MAX_CHARS
-    for opener, closer in (("<", ">"), ("&", ";")):
-        start = snippet.rfind(opener, 0, cut)
-        if start != -1 and snippet.find(closer, start) >= cut:
-            cut = start
-    head = snippet[:cut]
-    if head.count("<mark>") > head.count("</mark>"):
-        head += "</mark>"
-    return head + " …"
+    depth = 0  # inside <mark>
+    in_tag = in_entity = False
+    cut = None
+    for i, ch in enumerate(snippet[:SNIPPET_MAX_CHARS]):
+        if in_tag:
+            if ch == ">":
+                in_tag = False
+            continue
+        if ch == "<":
+            in_tag = True
+            depth += -1 if snippet.startswith("</", i) else 1
+        elif ch == "&":
+            in_entity = True
+        elif ch == ";":
+            in_entity = False
+        elif ch == " " and depth == 0 and not in_entity:
+            cut = i
+    if cut is None:  # one enormous "word": it has to be cut, but the markup stays whole
+        head = snippet[:SNIPPET_MAX_CHARS]
+        for opener, closer in (("<", ">"), ("&", ";")):
+            start = head.rfind(opener)
+            if start != -1 and closer not in head[start:]:
+                head = head[:start]
+        if head.count("<mark>") > head.count("</mark>"):
+            head += "</mark>"
+        return head + " …"
+    return snippet[:cut].rstrip(" …") + " …"
 
 
 # The index ----------------------------------------------------------------------
@@ -1824,16 +1931,65 @@ class SearchIndex:
                     out.append({"text": phrase, "kind": "kop", "id": doc_id})
                     seen_headings.add(phrase.lower())
         seen = {o["text"].lower() for o in out}
-        for word in self._words_with_prefix(last, limit * 3):
+        # an abbreviation and what it stands for, either way round
+        from indexer.thesaurus import thesaurus
+
+        for typed, other in thesaurus().completions(last):
+            suggestion = f"{head}{other}".strip()
+            if suggestion.lower() not in seen and len(out) < limit:
+                out.append({"text": suggestion, "kind": "afkorting", "label": f"{typed} = {other}"})
+                seen.add(suggestion.lower())
+        candidates = self._words_with_prefix(last, limit * 3) or self._words_near_prefix(last, limit * 3)
+        # "passend o": the completion follows a word; "zorg (talentenc", "-talentenc": it stands apart
+        previous = words[-2] if len(words) > 1 and re.search(r"\w\s+$", head) else None
+        checked = 0
+        for word in candidates:
             if word == last or word in dutch_analysis.dutch_stop_words():
                 continue
             suggestion = f"{head}{word}".strip()
-            if suggestion.lower() not in seen:
-                out.append({"text": suggestion, "kind": "zoekterm"})
-                seen.add(suggestion.lower())
+            if suggestion.lower() in seen:
+                continue
+            if previous is not None:
+                # after other words only a completion the texts use next to the
+                # word before it: never an invented phrase ("passend ocw")
+                checked += 1
+                if checked > 12 or not self._phrase_occurs([previous, word]):
+                    continue
+            out.append({"text": suggestion, "kind": "zoekterm"})
+            seen.add(suggestion.lower())
             if len(out) >= limit:
                 break
         return out[:limit]
+
+    def _phrase_occurs(self, words: list[str]) -> bool:
+        """Whether the words stand side by side somewhere (body or heading)."""
+        query = self._phrase_query(words, {"body": 1.0, "heading": 1.0, "title": 1.0})
+        if query is None:
+            return False
+        searcher = self.searcher()
+        return query.matcher(searcher).is_active()
+
+    def _words_near_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Known words whose start is one edit from ``prefix`` (two from a
+        prefix of eight letters or more): autocomplete through a typo
+        ("samenwerkinsv" -> "samenwerkingsverband"). The first three letters
+        must be right; that keeps it to a few thousand words to compare."""
+        if len(prefix) < 5:
+            return []
+        counts = self.spelling_counts().counts
+        if self._sorted_words is None:
+            self._sorted_words = sorted(counts)
+        words = self._sorted_words
+        lo = bisect.bisect_left(words, prefix[:3])
+        hi = bisect.bisect_left(words, prefix[:3] + "\U0010ffff")
+        allowed = 2 if len(prefix) >= 8 else 1
+        n = len(prefix)
+        near = []
+        for w in words[lo:hi]:
+            distance = min(OSA.distance(w[:k], prefix, score_cutoff=allowed + 1) for k in (n - 1, n, n + 1))
+            if distance <= allowed:
+                near.append((distance, -counts[w], w))
+        return [w for _d, _c, w in sorted(near)[:limit]]  # nearest, then most frequent
 
     @staticmethod
     def _hit(hit, mode: str) -> Hit:
@@ -1850,7 +2006,7 @@ class SearchIndex:
             page=f.get("page"),
             heading=_section_heading(f.get("heading") or None, f["body"], snippet, f.get("sections")),
             score=_relevance(hit.score),
-            snippet=snippet,
+            snippet=_mid_sentence_lead(snippet),
             text=f["body"],
             sectors=[s for s in (f.get("sectors") or "").split(",") if s],
             passage_id=pid,

@@ -20,7 +20,15 @@ TYPE_LABELS = {
     "publicatie": "Publicatie", "praktijkvoorbeeld": "Praktijkvoorbeeld", "verslag": "Verslag",
     "faq": "Vraag en antwoord", "nieuws": "Nieuws",
 }
-SECTOR_LABELS = {"po": "Primair onderwijs (po)", "vo": "Voortgezet onderwijs (vo)", "so": "Speciaal onderwijs (so)"}
+SECTOR_LABELS = {"po": "primair onderwijs (po)", "vo": "voortgezet onderwijs (vo)", "so": "speciaal onderwijs (so)"}
+TOPICS_FILE = Path(__file__).parent / "data" / "topics-nl.txt"
+BROWSE_PAGE_SIZE = 50
+# shown on the empty vraagbaak page: how a help-desk question may be put
+EXAMPLE_QUESTIONS = (
+    "Mogen leerlingen van het so en het sbo samen in één groep zitten?",
+    "Wat is het verschil tussen invlechting en ontvlechting?",
+    "Hoe vraag ik een experiment samenwerking regulier en speciaal onderwijs aan?",
+)
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
           "oktober", "november", "december"]
 
@@ -40,6 +48,53 @@ def dutch_date(iso: str | None) -> str:
         return f"{d} {MONTHS[m - 1]} {y}" if 1 <= m <= 12 else iso
     except ValueError:
         return iso  # not an ISO date after all: shown as it is (escaped)
+
+
+@pages.app_template_filter("last_heading")
+def last_heading(path: str | None) -> str | None:
+    """The most specific heading of a path ("Overige berichten › Tweedaagse"
+    → "Tweedaagse"): the result's title already says which document."""
+    return path.rsplit(" › ", 1)[-1] if path else path
+
+
+def _megabytes(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} kB"
+    return f"{size / 1048576:.1f}".replace(".", ",") + " MB"
+
+
+def file_label(source: str, page: int | None = None) -> str | None:
+    """What a link to an original file opens: "PDF, 1,2 MB, pagina 3". None
+    for a web page (its link opens the text here)."""
+    if not source.lower().endswith(".pdf"):
+        return None
+    parts = ["PDF"]
+    try:
+        root = service().source_dir() or current_app.config["SOURCE_DIR"]
+        parts.append(_megabytes((Path(root) / source).stat().st_size))
+    except (OSError, IndexMissingError):
+        pass
+    if page:
+        parts.append(f"pagina {page}")
+    return ", ".join(parts)
+
+
+def topics(limit: int = 8) -> list[str]:
+    """Topics to offer when a search finds nothing: what visitors searched
+    most (and found), then the editors' list in data/topics-nl.txt."""
+    chosen: list[str] = []
+    log = current_app.extensions.get("query_log")
+    if log is not None:
+        chosen = [c.query for c in log.overview() if c.kind == "zoeken" and c.zero_results < c.searches]
+    try:
+        listed = [line.strip() for line in TOPICS_FILE.read_text(encoding="utf-8").splitlines()
+                  if line.strip() and not line.startswith("#")]
+    except OSError:
+        listed = []
+    for topic in listed:
+        if topic.lower() not in chosen:
+            chosen.append(topic)
+    return chosen[:limit]
 
 
 @pages.app_template_filter("web_link")
@@ -62,7 +117,7 @@ def page_helpers():
         "hit_url": links.hit_url, "document_url": links.document_url, "file_url": links.file_url,
         "place_url": links.place_url, "place_label": links.place_label, "opened_url": links.opened_url,
         "with_params": links.with_params, "toggled": links.toggled,
-        "TYPE_LABELS": TYPE_LABELS, "SECTOR_LABELS": SECTOR_LABELS,
+        "TYPE_LABELS": TYPE_LABELS, "SECTOR_LABELS": SECTOR_LABELS, "file_label": file_label,
     }
 
 
@@ -107,6 +162,7 @@ def search_page():
     return render_template(
         "search.html", q=request.args.get("q", ""), params=params, response=response, error=error,
         args=request.args, last_page=last_page,
+        topics=topics() if response is not None and response.total == 0 else [],
         page_numbers=_pages_around(params.page, last_page) if params else [],
     ), status
 
@@ -133,7 +189,8 @@ def vraagbaak_page():
     except IndexMissingError as exc:
         error, status = str(exc), 503
     return render_template("vraagbaak.html", question=question, response=response, error=error, related=related,
-                           helpdesk_contact=current_app.config.get("HELPDESK_CONTACT")), status
+                           helpdesk_contact=current_app.config.get("HELPDESK_CONTACT"),
+                           examples=EXAMPLE_QUESTIONS), status
 
 
 @pages.get("/open")
@@ -151,6 +208,31 @@ def open_result():
 @pages.get("/privacy")
 def privacy_page():
     return render_template("privacy.html", retention_days=current_app.config.get("QUERY_LOG_DAYS") or 180)
+
+
+@pages.get("/documenten")
+def documents_page():
+    """Every document, newest first, by page: a way in without a query."""
+    try:
+        records = service().documents()
+    except IndexMissingError as exc:
+        return render_template("error.html", status=503, message=str(exc)), 503
+    kind = request.args.get("type", "")
+    if kind and kind not in TYPE_LABELS:
+        kind = ""
+    chosen = [r for r in records if not kind or r.type == kind]
+    chosen.sort(key=lambda r: (r.date or "", r.title.lower()), reverse=True)
+    last_page = max(1, -(-len(chosen) // BROWSE_PAGE_SIZE))
+    try:
+        page = min(max(1, int(request.args.get("page", "1"))), last_page)
+    except ValueError:
+        page = 1
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r.type] = counts.get(r.type, 0) + 1
+    return render_template("documents.html", records=chosen[(page - 1) * BROWSE_PAGE_SIZE:page * BROWSE_PAGE_SIZE],
+                           total=len(chosen), kind=kind, counts=counts, page=page, last_page=last_page,
+                           page_numbers=_pages_around(page, last_page), args=request.args)
 
 
 @pages.get("/documenten/<doc_id>")

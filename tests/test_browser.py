@@ -120,7 +120,8 @@ def test_search_filter_open_document(page, server):
     shot(page, "02-resultaten")
     audit(page, "02-resultaten")
 
-    page.click("aside.facets a:has-text('Nieuws')")
+    assert page.locator("details#filters").evaluate("d => d.open")  # beside the results on a wide screen
+    page.click("#filters a:has-text('Nieuws')")
     page.wait_for_url("**type=nieuws**")
     types = page.locator("li.hit .type").all_inner_texts()
     assert types and set(types) == {"Nieuws"}
@@ -131,7 +132,9 @@ def test_search_filter_open_document(page, server):
     page.locator("li.hit .doc-link a").first.click()
     page.wait_for_selector("nav.toc")
     assert page.locator("h1").inner_text()
-    assert page.locator("a.button:has-text('Download het origineel')").count() == 1
+    # a web page: its text is here; the stored copy is a secondary link, not the main action
+    assert page.locator("a.button").count() == 0
+    assert page.locator(".secondary-actions a:has-text('Bewaarde kopie')").count() == 1
     shot(page, "04-document")
     audit(page, "04-document")
 
@@ -206,3 +209,103 @@ def test_editor_login_page(page, server):
     page.wait_for_selector("h1:has-text('Beheer')")
     shot(page, "09-beheer")
     audit(page, "09-beheer")
+
+
+# -- every page type on a phone and a desktop (WCAG 1.4.10 reflow) --------------------
+
+
+def _page_types(server: str) -> dict[str, str]:
+    return {
+        "start": "/",
+        "resultaten": "/zoeken?q=samenwerkingsverband",
+        "resultaten-gefilterd": "/zoeken?q=passend+onderwijs&type=publicatie&sector=po",
+        "geen-resultaten": "/zoeken?q=qwxyzzy",
+        "document-html": "/documenten/webpaginas-po-raad-passend-onderwijs-html",
+        "document-pdf": "/documenten/publicaties-beleidsregel-experimenten-regulier-speciaal-onderwijs-pdf",
+        "alle-documenten": "/documenten",
+        "vraagbaak": "/vraagbaak",
+        "vraagbaak-antwoorden": "/vraagbaak?vraag=Mogen+leerlingen+van+het+so+en+het+sbo+samen+in+%C3%A9%C3%A9n+groep+zitten%3F",
+        "vraagbaak-geen-antwoord": "/vraagbaak?vraag=Wat+kost+een+voetbalclub%3F",
+        "privacy": "/privacy",
+        "beheer-inloggen": "/beheer/inloggen",
+        "niet-gevonden": "/bestaat-niet",
+    }
+
+
+@pytest.mark.parametrize("width", [320, 375, 1280])
+def test_no_page_scrolls_sideways(browser, server, width):
+    """Every page type at 320 and 375 px (a phone) and 1280 px: no horizontal
+    scrolling, and a screenshot of each in tests/output/screenshots/."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 1000,
+                                  device_scale_factor=2 if width < 1000 else 1, locale="nl-NL")
+    page = context.new_page()
+    wide = []
+    for name, path in _page_types(server).items():
+        response = page.goto(server + path)
+        assert response.status in (200, 404), (name, response.status)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            culprits = page.evaluate("""() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 3).map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 40))""")
+            wide.append((name, overflow, culprits))
+        if width != 320:
+            shot(page, f"pagina-{name}-{width}")
+    context.close()
+    assert not wide, wide
+
+
+def test_on_a_phone_the_first_results_show_before_the_filters(browser, server):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    page.goto(server + "/zoeken?q=samenwerkingsverband&sector=po")
+    filters = page.locator("details#filters")
+    assert filters.evaluate("d => d.open") is False
+    assert "Filters (1 gekozen)" in filters.locator("summary").inner_text()
+    titles = page.locator("li.hit h3")
+    assert titles.count() >= 2
+    for i in range(2):  # the first two results are in view without scrolling
+        assert titles.nth(i).bounding_box()["y"] + 20 < 740, i
+    assert not page.locator("a.to-filters").is_visible()  # phones have the disclosure right there
+    filters.locator("summary").click()
+    assert page.locator("#filters a:has-text('Nieuws')").is_visible()
+    audit(page, "10-mobiel-filters")
+    context.close()
+
+
+def test_the_vraagbaak_sends_on_enter_and_copies_an_answer_with_its_source(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page = context.new_page()
+    page.goto(server + "/vraagbaak")
+    examples = page.locator(".examples li a")
+    assert examples.count() == 3
+    page.click("#vraag")
+    page.keyboard.type("Mogen leerlingen van het so en het sbo")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("samen in één groep zitten?")
+    assert "\n" in page.input_value("#vraag") and page.url.endswith("/vraagbaak")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("ol.answers li.answer")
+    first = page.locator("li.answer").first
+    assert "pagina" in first.locator(".source").inner_text() or first.locator("time").count() == 1
+    first.locator("button:has-text('Kopieer antwoord met bron')").click()
+    page.wait_for_function("document.querySelector('li.answer .copied').textContent.length > 0")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    title = first.locator(".source a").first.inner_text().split(", pagina")[0]
+    assert "Bron: " + title in copied and server in copied
+    assert "<mark>" not in copied and len(copied.split("\n\n")[0]) > 80
+    shot(page, "11-vraagbaak-kopieren")
+    context.close()
+
+
+def test_picking_a_title_from_the_suggestions_opens_that_document(page, server):
+    page.goto(server + "/")
+    page.type("#q", "praktijkvoorbeelden sam", delay=30)
+    page.locator("#zoeksuggesties option[label='document openen']").first.wait_for(state="attached", timeout=5000)
+    titles = page.eval_on_selector_all("#zoeksuggesties option[label='document openen']", "els => els.map(e => e.value)")
+    # what Chromium does when a datalist option is chosen
+    page.evaluate("""title => { const q = document.getElementById('q'); q.value = title;
+        q.dispatchEvent(new InputEvent('input', {inputType: 'insertReplacementText', bubbles: true})); }""", titles[0])
+    page.wait_for_url("**/documenten/**")
+    assert page.locator("h1").inner_text() == titles[0]

@@ -15,6 +15,7 @@ MODULES = [
     "indexer.answer_confidence",
     "indexer.extract.pdf_headings",
     "indexer.extract.pdf_layout",
+    "indexer.whoosh_index",
     "search_app.query_log",
 ]
 

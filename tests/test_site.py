@@ -66,7 +66,8 @@ def test_results_show_title_type_sectors_date_heading_page_and_marked_snippet(si
     # the news page and the PDF publication hold the same text: one hit, the PDF as its other place
     assert "Ondersteuningsprogramma integratie regulier en speciaal onderwijs" in html and "Nieuws" in html
     assert re.search(r'ook als PDF \(p\. \d+\)<span class="visually-hidden">: Beleidsregel experimenten', html)
-    assert re.search(r'<abbr title="Primair onderwijs \(po\)">po</abbr>, <abbr title="[^"]+">vo</abbr>', html)
+    # sectors by their full names, which a touch screen shows too (no tooltip)
+    assert "primair onderwijs (po), voortgezet onderwijs (vo)" in html
     assert "Gevonden in:" in html and '<time datetime="2018-04-01">' in html
     assert "<mark>intentieverklaring</mark>" in html.lower()
     html = html_of(site.get("/zoeken?q=intentieverklaring&type=publicatie"))
@@ -266,3 +267,73 @@ def test_autocomplete_keeps_what_came_before_the_last_word(site):
         suggestions = site.get("/api/suggest", query_string={"q": typed}).get_json()["suggestions"]
         words = [s["text"] for s in suggestions if s["kind"] == "zoekterm"]
         assert words and all(w.startswith(typed[:-len("talentenc")]) for w in words), (typed, words)
+
+
+def test_autocomplete_offers_no_invented_phrases(site, service):
+    """After a word, a completion is a pair the texts use side by side."""
+    for typed in ("passend o", "speciaal o", "regulier en s"):
+        suggestions = site.get("/api/suggest", query_string={"q": typed}).get_json()["suggestions"]
+        for s in (s for s in suggestions if s["kind"] == "zoekterm"):
+            pair = " ".join(s["text"].split()[-2:])
+            assert service.search(f'"{pair}"', k=1).total > 0, (typed, s["text"])
+    words = [s["text"] for s in site.get("/api/suggest?q=passend+o").get_json()["suggestions"]]
+    assert "passend onderwijs" in words and "passend ocw" not in words and "passend ouders" not in words
+
+
+def test_autocomplete_offers_abbreviations_and_what_they_stand_for(site):
+    tos = site.get("/api/suggest?q=TOS").get_json()["suggestions"]
+    assert {"text": "taalontwikkelingsstoornis", "kind": "afkorting", "label": "TOS = taalontwikkelingsstoornis"} in tos
+    back = [s["text"] for s in site.get("/api/suggest?q=samenwerkingsv").get_json()["suggestions"]]
+    assert "swv" in back or "samenwerkingsverband" in back
+
+
+def test_autocomplete_survives_a_typo_in_the_prefix(site):
+    for typed in ("samenwerkinsv", "samenwrkingsverb", "talentncamp"):
+        words = [s["text"] for s in site.get("/api/suggest", query_string={"q": typed}).get_json()["suggestions"]]
+        assert any(w.startswith(("samenwerkingsverband", "talentencampus")) for w in words), (typed, words)
+
+
+def test_a_title_suggestion_names_its_document(site):
+    suggestions = site.get("/api/suggest?q=talentenc").get_json()["suggestions"]
+    titled = [s for s in suggestions if s["kind"] in ("titel", "kop")]
+    assert titled and all(site.get(f"/documenten/{s['id']}").status_code == 200 for s in titled)
+
+
+def test_the_no_results_page_offers_topics_and_every_document(site):
+    html = html_of(site.get("/zoeken?q=qwxyzzy"))
+    assert "Geen resultaten" in html
+    assert "Filter de resultaten" not in html and 'id="filters"' not in html  # no empty filter block
+    topics = re.search(r'<ul class="topics"[^>]*>(.*?)</ul>', html, re.S).group(1)
+    assert len(re.findall(r"<li>", topics)) >= 3
+    assert 'href="/documenten"' in html
+    listing = html_of(site.get("/documenten"))
+    assert listing.count('<li><a href="/documenten/') >= 8
+    only_news = html_of(site.get("/documenten?type=nieuws"))
+    assert 0 < only_news.count('<li><a href="/documenten/') < listing.count('<li><a href="/documenten/')
+
+
+def test_result_wording_and_file_labels(site):
+    html = html_of(site.get("/zoeken?q=samenwerkingsverband"))
+    assert " ms)" not in html
+    assert "zet een minteken vóór een woord" in html and "bijv. -sbo" in html
+    assert re.search(r'class="file-label">\(PDF, \d+ kB, pagina \d+\)</span>', html)
+    assert "Andere passage" not in html
+    assert "Overige berichten ›" not in html  # the most specific heading only
+
+
+def test_the_document_page_shows_no_internal_path(site):
+    html = html_of(site.get("/documenten/webpaginas-po-raad-passend-onderwijs-html"))
+    assert "webpaginas/" not in html.split("<main", 1)[1]
+    assert "Download het origineel" not in html and 'class="button"' not in html
+    pdf = html_of(site.get("/documenten/publicaties-beleidsregel-experimenten-regulier-speciaal-onderwijs-pdf"))
+    assert re.search(r'class="button"[^>]*>Open de PDF <span class="file-label">\(PDF, \d+ kB\)', pdf)
+    assert "publicaties/" not in pdf.split("<main", 1)[1].replace('href="/documenten/publicaties-', "")
+
+
+def test_every_page_has_a_description_and_an_icon(site):
+    for url in ("/", "/zoeken?q=passend", "/vraagbaak", "/documenten", "/privacy",
+                "/documenten/webpaginas-po-raad-passend-onderwijs-html"):
+        html = html_of(site.get(url))
+        assert re.search(r'<meta name="description" content="[^"]{40,}">', html), url
+        assert '<link rel="icon"' in html
+    assert site.get("/static/favicon.svg").status_code == 200

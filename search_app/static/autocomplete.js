@@ -1,5 +1,6 @@
 // Progressive enhancement: suggestions for the search box from /api/suggest,
 // through a native <datalist> (keyboard and screen-reader support come with it).
+// Picking a document's title opens that document; anything else is searched.
 // Without JavaScript the search form works exactly the same.
 (function () {
   "use strict";
@@ -11,7 +12,13 @@
   input.parentNode.appendChild(list);
   var timer = null;
   var last = "";
-  input.addEventListener("input", function () {
+  var titles = {};  // suggested title -> document id
+  input.addEventListener("input", function (event) {
+    var picked = titles[input.value];
+    if (picked && event.inputType !== "insertText" && event.inputType !== "deleteContentBackward") {
+      window.location.href = input.dataset.documents + encodeURIComponent(picked);
+      return;
+    }
     clearTimeout(timer);
     timer = setTimeout(function () {
       var q = input.value;
@@ -21,10 +28,13 @@
         .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
         .then(function (data) {
           list.textContent = "";
+          titles = {};
           (data.suggestions || []).forEach(function (s) {
             var option = document.createElement("option");
             option.value = s.text;
-            option.label = s.kind;  // "titel", "kop" or "zoekterm"
+            // "titel" (opens the document), "kop", "zoekterm", or "TOS = taalontwikkelingsstoornis"
+            option.label = s.label || (s.kind === "titel" ? "document openen" : s.kind);
+            if (s.kind === "titel" && s.id) { titles[s.text] = s.id; }
             list.appendChild(option);
           });
         })
