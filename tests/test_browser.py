@@ -251,6 +251,18 @@ def test_no_page_scrolls_sideways(browser, server, width):
             wide.append((name, overflow, culprits))
         if width != 320:
             shot(page, f"pagina-{name}-{width}")
+    # the editors' pages, after logging in
+    page.goto(server + "/beheer/inloggen")
+    page.fill("#wachtwoord", PASSWORD)
+    page.click("button:has-text('Inloggen')")
+    page.wait_for_selector("h1:has-text('Beheer')")
+    for name, path in (("beheer", "/beheer/"), ("beheer-zoekvragen", "/beheer/zoekvragen")):
+        page.goto(server + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            wide.append((name, overflow, []))
+        if width != 320:
+            shot(page, f"pagina-{name}-{width}")
     context.close()
     assert not wide, wide
 
