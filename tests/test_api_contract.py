@@ -4,20 +4,17 @@ found are pinned here one by one."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from search_app import create_app
 from search_app.wsgi_server import ACCESS_LOG_FORMAT, gunicorn_options
+from tests.served_site import SiteDidNotStart, served_site
 
 CONFIG = Path(__file__).parent / "contract" / "schemathesis.toml"
 
@@ -28,34 +25,13 @@ def client(demo_index):
                        "QUERY_LOG": "off"}).test_client()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def served(demo_index, tmp_path_factory):
-    port = _free_port()
-    env = dict(os.environ, EXPERTISEBANK_API_RATE_LIMIT="off", EXPERTISEBANK_QUERY_LOG="off")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "indexer.cli", "serve", "--index", str(demo_index), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):
-                break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("gunicorn did not come up")
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+def served(demo_index):
+    try:
+        with served_site(demo_index, {"EXPERTISEBANK_API_RATE_LIMIT": "off", "EXPERTISEBANK_QUERY_LOG": "off"}) as base:
+            yield base
+    except SiteDidNotStart as exc:
+        pytest.fail(str(exc))
 
 
 def test_schemathesis_finds_no_failures(served, tmp_path):

@@ -13,12 +13,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,45 +29,22 @@ PAGES = {
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(index: Path, port: int) -> subprocess.Popen:
-    env = dict(os.environ, EXPERTISEBANK_QUERY_LOG="off", EXPERTISEBANK_SOURCE=str(REPO / "corpus"))
-    proc = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", "--index", str(index),
-                             "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return proc
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise SystemExit("the site did not come up")
-            time.sleep(0.2)
-
-
 def main() -> int:
     lighthouse = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "var" / "audit" / "node_modules" / ".bin" / "lighthouse"
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     OUT.mkdir(parents=True, exist_ok=True)
     from indexer.index_run import run_index
+    from tests.served_site import served_site
 
     with tempfile.TemporaryDirectory(prefix="audit-") as tmp:
         run_index(REPO / "corpus", Path(tmp) / "index")
-        port = _free_port()
-        server = _serve(Path(tmp) / "index", port)
         rows, failed = [], []
-        try:
+        env = {"EXPERTISEBANK_QUERY_LOG": "off", "EXPERTISEBANK_SOURCE": str(REPO / "corpus")}
+        with served_site(Path(tmp) / "index", env) as base:
             for form in ("mobile", "desktop"):
                 for name, path in PAGES.items():
                     report = OUT / f"{name}-{form}.json"
-                    cmd = [str(lighthouse), f"http://127.0.0.1:{port}{path}", "--quiet", "--output=json",
+                    cmd = [str(lighthouse), f"{base}{path}", "--quiet", "--output=json",
                            f"--output-path={report}", "--chrome-flags=--headless=new --no-sandbox --disable-gpu"]
                     cmd += ["--preset=desktop"] if form == "desktop" else ["--form-factor=mobile"]
                     subprocess.run(cmd, check=True, env=dict(os.environ, CHROME_PATH=chromium), timeout=300)
@@ -78,9 +52,6 @@ def main() -> int:
                     scores = [round(100 * (categories[c]["score"] or 0)) for c in CATEGORIES]
                     rows.append(f"| {name} | {form} | " + " | ".join(map(str, scores)) + " |")
                     failed += [f"{name} ({form}): {c} {s}" for c, s in zip(CATEGORIES, scores) if s < 100]
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     table = ["| page | form factor | " + " | ".join(CATEGORIES) + " |", "|---|---|---|---|---|---|", *rows]
     (OUT / "summary.md").write_text("\n".join(table) + "\n", encoding="utf-8")
     print("\n".join(table))
