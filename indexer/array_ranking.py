@@ -100,7 +100,7 @@ class FacetTable:
 
     FACETS = ("type", "sectors", "year")
 
-    def __init__(self, doc_ids: list[str], meta: dict[str, tuple[str, list[str], int | None]]):
+    def __init__(self, doc_ids: list[str], meta: dict[str, tuple[str, list[str], tuple[int, ...]]]):
         self.size = len(doc_ids)
         self.known = np.array([d in meta for d in doc_ids], dtype=bool)
         self._values: dict[str, list[str]] = {}
@@ -121,13 +121,15 @@ class FacetTable:
             self._counts[facet] = table
 
     @staticmethod
-    def _facet_values(m: tuple[str, list[str], int | None], facet: str) -> list[str]:
+    def _facet_values(m: tuple[str, list[str], tuple[int, ...]], facet: str) -> list[str]:
         dtype, sectors, year = m
         if facet == "type":
             return [dtype]
         if facet == "sectors":
             return list(sectors)
-        return [str(year)] if year else []
+        if not year:
+            return []
+        return [str(year)] if isinstance(year, int) else [str(y) for y in year]  # DocumentRecord.years
 
     def passing(self, filters: dict[str, list], skip: str | None = None) -> np.ndarray:
         """Which documents pass the filters: any value within a facet, every

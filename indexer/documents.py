@@ -127,10 +127,25 @@ class DocumentRecord:
     passage_count: int
     state: str  # SourceFile.state when indexed
     indexed_at: str
+    # the years of the dated items a page collects ("december 2018 - ..."): a
+    # page of 2023 that holds news of 2017 and 2018 is found under those years too
+    item_years: list[int] = field(default_factory=list)
 
     @property
     def year(self) -> int | None:
         return int(self.date[:4]) if self.date and self.date[:4].isdigit() else None
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Every year the document speaks for: its own date's and its items'.
+
+        >>> r = DocumentRecord("d", "d.html", "html", "T", "nieuws", [], "2023-12-01", None, None, None,
+        ...                    None, [], 3, "", "", item_years=[2017, 2018])
+        >>> r.years
+        (2017, 2018, 2023)
+        """
+        own = {self.year} if self.year else set()
+        return tuple(sorted(own | set(self.item_years or ())))
 
 
 @dataclass

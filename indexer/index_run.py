@@ -199,6 +199,7 @@ def build_record(source: SourceFile, doc: ExtractedDocument, doc_id: str) -> tup
         passage_count=len(passages),
         state=source.state,
         indexed_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        item_years=sorted({int(p.date[:4]) for p in passages if p.date and p.date[:4].isdigit()}),
     )
     return record, passages, record.sectors
 

@@ -133,7 +133,7 @@ WRITER_PROCESSES = 2  # the machine has two cores
 PARALLEL_FROM = 200  # documents in one run before the writer goes multi-process
 
 # Bump when the schema changes: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 FACETS = ("type", "sectors", "year")
 SORTS = ("relevance", "date")
 
@@ -631,19 +631,27 @@ class EngineResult:
     searchable: bool = True  # False: every query word was a stop word
 
 
-def _facet_values(meta: tuple[str, list[str], int | None]) -> dict[str, list[str]]:
-    dtype, sectors, year = meta
-    return {"type": [dtype], "sectors": list(sectors), "year": [str(year)] if year else []}
+def year_values(years) -> tuple[str, ...]:
+    """A document's years for the year facet: ``DocumentRecord.years`` (or
+    one year, or None)."""
+    if not years:
+        return ()
+    return (str(years),) if isinstance(years, int) else tuple(str(y) for y in years)
 
 
-def passes_filters(meta: tuple[str, list[str], int | None], filters: dict[str, list], skip: str | None = None) -> bool:
+def _facet_values(meta: tuple[str, list[str], tuple[int, ...]]) -> dict[str, list[str]]:
+    dtype, sectors, years = meta
+    return {"type": [dtype], "sectors": list(sectors), "year": list(year_values(years))}
+
+
+def passes_filters(meta: tuple[str, list[str], tuple[int, ...]], filters: dict[str, list], skip: str | None = None) -> bool:
     """Whether a document's (type, sectors, year) pass the filters: any value
     within a facet, every facet (but ``skip``)."""
     values = _facet_values(meta)
     return all(bool(set(values[f]) & {str(v) for v in vs}) for f, vs in filters.items() if vs and f != skip)
 
 
-def facet_counts(weights: dict[str, int], meta: dict[str, tuple[str, list[str], int | None]],
+def facet_counts(weights: dict[str, int], meta: dict[str, tuple[str, list[str], tuple[int, ...]]],
                  filters: dict[str, list] | None) -> dict[str, dict[str, int]]:
     """Counts per type, sector and year over the documents that match the
     words (``weights``: doc_id -> what it counts for: 1 for a document, or
@@ -654,7 +662,7 @@ def facet_counts(weights: dict[str, int], meta: dict[str, tuple[str, list[str], 
     passes = {
         "type": lambda m, vs: m[0] in vs,
         "sectors": lambda m, vs: not vs.isdisjoint(m[1]),
-        "year": lambda m, vs: m[2] is not None and str(m[2]) in vs,
+        "year": lambda m, vs: not vs.isdisjoint(year_values(m[2])),
     }
     ones = all(w == 1 for w in weights.values())
     counts: dict[str, Counter] = {}
@@ -666,7 +674,7 @@ def facet_counts(weights: dict[str, int], meta: dict[str, tuple[str, list[str], 
         elif facet == "sectors":
             values = (meta[d][1] for d in pool)
         else:
-            values = ((str(meta[d][2]),) if meta[d][2] else () for d in pool)
+            values = (year_values(meta[d][2]) for d in pool)
         if ones:
             counts[facet] = Counter(chain.from_iterable(values))
         else:
@@ -1042,7 +1050,7 @@ class SearchIndex:
         self.profile = self._ix.schema["body"].analyzer.profile
         self._query_chain = _QUERY_CHAINS[self.profile]()
         self._searcher = None
-        self._doc_meta: dict[str, tuple[str, list[str], int | None]] | None = None
+        self._doc_meta: dict[str, tuple[str, list[str], tuple[int, ...]]] | None = None
         self._docnum_doc: list[str] | None = None
         # Per segment (by id), what the tables above are built from. A segment
         # never changes once written (a commit adds segments and records
@@ -1183,7 +1191,7 @@ class SearchIndex:
             matched = {n for n in matched if not reader.is_deleted(n)}
         return matched
 
-    def document_meta(self) -> dict[str, tuple[str, list[str], int | None]]:
+    def document_meta(self) -> dict[str, tuple[str, list[str], tuple[int, ...]]]:
         """``doc_id -> (type, sectors, year)``, for facet counts; rebuilt when the index changes."""
         if self._doc_meta is None:
             self._read_document_tables()
@@ -1197,7 +1205,7 @@ class SearchIndex:
         s = self.searcher()
         leaves = _segment_readers(s.reader())
         starts = [offset for _, offset in leaves]
-        meta: dict[str, tuple[str, list[str], int | None]] = {}
+        meta: dict[str, tuple[str, list[str], tuple[int, ...]]] = {}
         phrases = []
         for n in s.document_numbers(kind=DOCUMENT):  # live ones only
             # a record is read from its segment once: after a commit only the new segments
@@ -1207,7 +1215,7 @@ class SearchIndex:
             if row is None:
                 r = DocumentRecord(**s.stored_fields(n)["record"])
                 row = rows[n - offset] = (r.source, r.doc_id, r.title, [h for _level, h, _page in r.headings],
-                                          (r.type, list(r.sectors), r.year))
+                                          (r.type, list(r.sectors), r.years))
             meta[row[1]] = row[4]
             phrases.append(row)
         phrases.sort(key=lambda p: p[0])

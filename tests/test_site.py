@@ -337,3 +337,16 @@ def test_every_page_has_a_description_and_an_icon(site):
         assert re.search(r'<meta name="description" content="[^"]{40,}">', html), url
         assert '<link rel="icon"' in html
     assert site.get("/static/favicon.svg").status_code == 200
+
+
+def test_a_page_of_news_items_is_found_under_the_years_of_its_items(site):
+    """The support programme page is dated 2023 and collects news of 2017 to
+    2022: the year filter and facet know those years, and each passage shows
+    its own date."""
+    data = site.get("/api/search?q=Tweedaagse+Lunteren&mode=passages&year=2017").get_json()
+    assert data["total"] >= 1
+    first = data["hits"][0]
+    assert first["title"].startswith("Ondersteuningsprogramma") and first["date"].startswith("2017")
+    facets = site.get("/api/search?q=Tweedaagse+Lunteren").get_json()["facets"]["year"]
+    assert {"2017", "2023"} <= set(facets)
+    assert site.get("/api/search?q=Tweedaagse+Lunteren&year=2016").get_json()["total"] == 0
