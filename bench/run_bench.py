@@ -125,7 +125,7 @@ def index_size_mb(index_root: Path) -> float:
 
 
 def latencies_in_process(index_root: Path, queries: list[BenchQuery]) -> list[float]:
-    from indexer.search_service import SearchService
+    from indexer.search.service import SearchService
 
     service = SearchService(index_root)
     try:
@@ -226,7 +226,7 @@ def pdf_extract_text_seconds(folder: Path) -> tuple[float, int]:
 def drop_one(source: Path, index_root: Path, trial: int) -> float:
     """Seconds from a new publication landing in the folder until a search finds it."""
     from bench.synthetic_corpus import pdf_file
-    from indexer.search_service import SearchService
+    from indexer.search.service import SearchService
 
     marker = f"dropmarker{trial}x{int(time.time())}"
     folder = source / "nieuw"
@@ -255,7 +255,7 @@ def remove_drops(source: Path, index_root: Path) -> None:
 
 def run(plan: Plan, work: Path) -> str:
     from bench.tantivy_reference import TantivyReference
-    from indexer.whoosh_index import SearchIndex
+    from indexer.engine.whoosh.index import SearchIndex
 
     started_all = time.perf_counter()
     mix = query_mix(plan.passes * plan.per_pass + 40)

@@ -17,7 +17,7 @@ import sys
 
 import click
 
-from indexer.index_store import IndexBusyError, IndexStore
+from indexer.indexing.store import IndexBusyError, IndexStore
 from indexer.sources import CatalogueError
 
 DEFAULT_SOURCE = os.environ.get("EXPERTISEBANK_SOURCE", "corpus")
@@ -64,8 +64,8 @@ def index_command(source_dir: str, index_dir: str, full: bool, from_scratch: boo
     """Indexeer de bronmap (incrementeel: alleen nieuwe en gewijzigde bestanden)."""
     from tqdm import tqdm
 
-    from indexer.index_run import run_index
-    from indexer.run_status import RunStatus
+    from indexer.indexing.run import run_index
+    from indexer.indexing.status import RunStatus
 
     if not os.path.isdir(source_dir):
         _fail(f"bronmap bestaat niet: {source_dir}", 2)
@@ -144,7 +144,7 @@ def _end_helper_processes() -> None:
 
 
 def _service(index_dir: str):
-    from indexer.search_service import IndexMissingError, SearchService
+    from indexer.search.service import IndexMissingError, SearchService
 
     service = SearchService(index_dir)
     try:

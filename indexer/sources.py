@@ -26,7 +26,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Mapping
 
-from indexer.documents import DOCUMENT_TYPES, SECTORS, SourceFile
+from indexer.model import DOCUMENT_TYPES, SECTORS, SourceFile
 from indexer.extract.dates import parse_date
 
 CATALOGUE_NAME = "catalogue.toml"

@@ -14,7 +14,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from indexer.search_service import SearchService
+from indexer.search.service import SearchService
 from search_app.query_log import QueryLog
 from search_app.rate_limits import init_rate_limits, retry_after_seconds
 from search_app.settings import from_environment, persistent_secret

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from indexer.documents import SearchResponse
-from indexer.search_service import IndexMissingError
+from indexer.model import SearchResponse
+from indexer.search.service import IndexMissingError
 from search_app import links
 from search_app.openapi import openapi_document
 from search_app.request_params import BadParameter, query_text, search_params, service
@@ -96,8 +96,8 @@ def openapi():
 @api.get("/healthz")
 def healthz():
     try:
-        stats = service().stats()
+        health = service().health()
     except IndexMissingError as exc:
         return jsonify(status="geen index", error=str(exc)), 503
-    return jsonify(status="ok", documents=stats["documents"], passages=stats["passages"],
-                   generation=stats["generation"])
+    return jsonify(status="ok", documents=health["documents"], passages=health["passages"],
+                   generation=health["generation"])

@@ -13,9 +13,9 @@ from pathlib import Path
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    session, url_for)
 
-from indexer.documents import DOCUMENT_TYPES, SECTORS
+from indexer.model import DOCUMENT_TYPES, SECTORS
 from indexer.extract.dates import parse_date
-from indexer.search_service import IndexMissingError
+from indexer.search.service import IndexMissingError
 from indexer.sources import CatalogueError, update_catalogue
 from search_app import query_log, reindex_job
 from search_app.pages import indexed_file

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
-from indexer.documents import DocumentRecord, Hit, Place
+from indexer.model import DocumentRecord, Hit, Place
 
 
 def file_url(doc_id: str, page: int | None = None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.documents import DOCUMENT_TYPES, SECTORS
+from indexer.model import DOCUMENT_TYPES, SECTORS
 
 
 def _param(name, description, schema, required=False):

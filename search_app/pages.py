@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file
 from markupsafe import Markup
 
-from indexer.search_service import IndexMissingError
+from indexer.search.service import IndexMissingError
 from search_app import links
 from search_app.query_log import QueryLog
 from search_app.request_params import BadParameter, query_text, search_params, service

@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indexer.index_store import IndexStore
-from indexer.run_status import read_status
+from indexer.indexing.store import IndexStore
+from indexer.indexing.status import read_status
 
 STATUS_NAME = "status.json"
 LOG_NAME = "indexing.log"

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from indexer.documents import DOCUMENT_TYPES, SECTORS
-from indexer.search_service import MODES, SearchService
-from indexer.whoosh_index import SORTS
+from indexer.model import DOCUMENT_TYPES, SECTORS
+from indexer.search.service import MODES, SearchService
+from indexer.model import SORTS
 
 MAX_QUERY_CHARS = 2000
 

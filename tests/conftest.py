@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.index_run import run_index
-from indexer.search_service import SearchService
+from indexer.indexing.run import run_index
+from indexer.search.service import SearchService
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"

@@ -69,8 +69,8 @@ def test_unicode_digits_in_a_year_are_a_400_not_a_500(client):
 
 
 def test_snippets_are_bounded(demo_index):
-    from indexer.whoosh_index import SNIPPET_MAX_CHARS, _cap_snippet
+    from indexer.engine.whoosh.snippets import SNIPPET_MAX_CHARS, cap_snippet
 
     long = "<mark>" + "a" * 5000 + "</mark> &amp; meer"
-    capped = _cap_snippet(long)
+    capped = cap_snippet(long)
     assert len(capped) <= SNIPPET_MAX_CHARS + 10 and capped.count("<mark>") == capped.count("</mark>")

@@ -16,13 +16,16 @@ import numpy as np
 import pytest
 from whoosh import query as wq, scoring
 
-import indexer.whoosh_index as wi
-from indexer.array_ranking import FacetTable, bm25, ranked
-from indexer.index_run import run_index
-from indexer.index_store import IndexStore
-from indexer.query_parser import parse_query
+import indexer.engine.whoosh.index as wi
+from indexer.engine.facets import FacetTable
+from indexer.engine.whoosh.array_ranking import bm25, ranked
+from indexer.model import FOUNDATION, PRODUCT
+from indexer.indexing.run import run_index
+from indexer.indexing.store import IndexStore
+from indexer.search.query_parser import parse_query
 
 from .conftest import CORPUS
+from .facet_reference import facet_counts_reference, passes_filters
 
 EVAL_QUERIES = Path(__file__).parent / "eval" / "dev.jsonl"
 EXTRA = [
@@ -84,9 +87,9 @@ def _whoosh_reference(ix, text: str, mode: str, filters: dict, config, limit: in
     for _, n in one_per_content(every):
         per_doc[doc_of[n]] = per_doc.get(doc_of[n], 0) + 1
     weights = {d: (1 if mode == "documents" else c) for d, c in per_doc.items()}
-    facets = wi._facet_counts_reference(weights, meta, filters)
+    facets = facet_counts_reference(weights, meta, filters)
     kept = [(s, n) for s, n in every
-            if not filters or (doc_of[n] in meta and wi.passes_filters(meta[doc_of[n]], filters))]
+            if not filters or (doc_of[n] in meta and passes_filters(meta[doc_of[n]], filters))]
     top = one_per_content(kept)
     total = len(top)
     stored = ix.searcher()
@@ -124,7 +127,7 @@ def test_ranked_breaks_ties_by_passage_number_and_keeps_every_tie_at_the_cut():
     assert ranked(ids, scores, 10)[0].tolist() == [3, 5, 1, 7, 9, 8]
 
 
-@pytest.mark.parametrize("config", [wi.PRODUCT, wi.FOUNDATION, replace(wi.PRODUCT, name="other-b", bm25_b=0.5,
+@pytest.mark.parametrize("config", [PRODUCT, FOUNDATION, replace(PRODUCT, name="other-b", bm25_b=0.5,
                                                                         bm25_k1=1.6, coordination=0.3)],
                          ids=["product", "foundation", "other-weighting"])
 def test_array_ranking_equals_whoosh_scoring_every_match(demo_index, config):
@@ -187,7 +190,7 @@ def test_arrays_skip_deleted_passages_and_read_every_posting(tmp_path):
             assert lengths.tolist() == [searcher.doc_field_length(int(n), fieldname, 1) for n in ids]
         for text, filters in EXTRA[:4]:
             for mode in ("documents", "passages"):
-                _assert_same(ix, text, mode, filters, wi.PRODUCT)
+                _assert_same(ix, text, mode, filters, PRODUCT)
     finally:
         ix.close()
 
@@ -247,6 +250,6 @@ def test_facet_table_counts_match_the_plain_definition():
             filters["year"] = [2020, "2021"]
         if trial == 7:
             filters["type"] = ["bestaat-niet"]
-        assert table.counts(array, filters) == wi._facet_counts_reference(weights, meta, filters), filters
+        assert table.counts(array, filters) == facet_counts_reference(weights, meta, filters), filters
         passing = table.passing(filters)
-        assert [bool(p) for p in passing] == [d in meta and wi.passes_filters(meta[d], filters) for d in doc_ids]
+        assert [bool(p) for p in passing] == [d in meta and passes_filters(meta[d], filters) for d in doc_ids]

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer.documents import SourceFile
-from indexer.extraction_cache import ExtractionCache
-from indexer.extraction_pool import ExtractionPool, Outcome
-from indexer.index_run import run_index
-from indexer.search_service import SearchService
+from indexer.model import SourceFile
+from indexer.extract.cache import ExtractionCache
+from indexer.extract.pool import ExtractionPool, Outcome
+from indexer.indexing.run import run_index
+from indexer.search.service import SearchService
 from indexer.sources import file_sha256, slugify
 from tests import bad_files
 from tests.conftest import CORPUS, REPO
@@ -186,8 +186,8 @@ def test_a_worker_that_dies_costs_only_its_file_and_results_keep_their_order():
 def test_workers_die_with_a_parent_killed_by_sigkill(tmp_path):
     script = textwrap.dedent("""
         import sys, time
-        from indexer.documents import SourceFile
-        from indexer.extraction_pool import ExtractionPool
+        from indexer.model import SourceFile
+        from indexer.extract.pool import ExtractionPool
 
         def slow(source):
             time.sleep(60)
@@ -219,20 +219,17 @@ def _state(pid: int) -> str:
         return "Z"
 
 
-def test_an_interrupted_run_leaves_no_worker_behind(tmp_path, monkeypatch):
-    import indexer.index_run as index_run
+def test_an_interrupted_run_leaves_no_worker_behind(tmp_path):
+    from indexer.indexing.run import Pipeline
 
     source = tmp_path / "bron"
     shutil.copytree(CORPUS, source, ignore=shutil.ignore_patterns("tools"))
-    real = index_run.build_record
 
     def interrupted(source, doc, doc_id):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(index_run, "build_record", interrupted)
     before = _children()
     with pytest.raises(KeyboardInterrupt):
-        run_index(source, tmp_path / "ix")
+        run_index(source, tmp_path / "ix", pipeline=Pipeline(build_record=interrupted))
     assert _children() <= before
-    monkeypatch.setattr(index_run, "build_record", real)
     assert run_index(source, tmp_path / "ix").exit_code == 0

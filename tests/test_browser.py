@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.index_run import run_index
+from indexer.indexing.run import run_index
 from tests.conftest import CORPUS
 from tests.served_site import SiteDidNotStart, served_site
 
@@ -180,11 +180,18 @@ def test_autocomplete_enhances_the_search_box(page, server):
 def test_editor_login_page(page, server):
     page.goto(server + "/beheer/")
     page.wait_for_selector("#wachtwoord")
+    assert page.url.startswith(server + "/beheer/inloggen")  # the area is closed without a login
+    assert page.get_attribute("#wachtwoord", "type") == "password"
     shot(page, "08-beheer-inloggen")
     audit(page, "08-beheer-inloggen")
+    page.fill("#wachtwoord", "niet-het-wachtwoord")
+    page.click("button:has-text('Inloggen')")
+    assert page.inner_text("p.error[role=alert]") == "Onjuist wachtwoord."
+    assert page.query_selector("h1:has-text('Beheer van de expertisebank')") is None
     page.fill("#wachtwoord", PASSWORD)
     page.click("button:has-text('Inloggen')")
     page.wait_for_selector("h1:has-text('Beheer')")
+    assert page.url.rstrip("/").endswith("/beheer") and page.query_selector("#wachtwoord") is None
     shot(page, "09-beheer")
     audit(page, "09-beheer")
 

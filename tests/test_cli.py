@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
-from indexer.index_store import IndexStore
+from indexer.indexing.store import IndexStore
 from tests import pdf_fixtures
 from tests.conftest import CORPUS
 

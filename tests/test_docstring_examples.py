@@ -9,13 +9,13 @@ import importlib
 import pytest
 
 MODULES = [
-    "indexer.dutch_analysis",
-    "indexer.passage_splitter",
-    "indexer.duplicates",
-    "indexer.answer_confidence",
+    "indexer.analysis.dutch",
+    "indexer.passages.splitter",
+    "indexer.passages.duplicates",
+    "indexer.search.answer_confidence",
     "indexer.extract.pdf_headings",
     "indexer.extract.pdf_layout",
-    "indexer.whoosh_index",
+    "indexer.engine.whoosh.index",
     "search_app.query_log",
 ]
 

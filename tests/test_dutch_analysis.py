@@ -1,6 +1,6 @@
 """Each step of the Dutch analysis alone, then the chains' equivalences."""
 
-from indexer.dutch_analysis import (
+from indexer.analysis.dutch import (
     COMPOUND,
     PART,
     AccentFoldFilter,
@@ -83,7 +83,7 @@ def test_plain_analyzer_only_lowercases():
 
 def test_the_per_word_cache_gives_exactly_what_the_stream_gives():
     from tests.conftest import CORPUS
-    from indexer.dutch_analysis import compound_parts_analyzer, surface_analyzer
+    from indexer.analysis.dutch import compound_parts_analyzer, surface_analyzer
 
     text = (CORPUS / "webpaginas" / "ondersteuningsprogramma-integratie-regulier-speciaal.html").read_text(encoding="utf-8")
     text += " so-sbo-bao thema's 2020-2021 1.250 - vo-school co-teaching"
@@ -115,7 +115,7 @@ def _grouped_by_hand(chain, text):
 def test_grouped_gives_each_term_its_occurrences_as_the_token_stream_does():
     from collections import Counter
 
-    from indexer.dutch_analysis import compound_parts_analyzer
+    from indexer.analysis.dutch import compound_parts_analyzer
 
     small = index_analyzer()
     small.CACHE_SIZE = 50  # a full per-token cache starts again and still gives the same
@@ -133,7 +133,7 @@ def test_grouped_gives_each_term_its_occurrences_as_the_token_stream_does():
 
 
 def test_grouped_of_a_chain_that_is_not_word_by_word_takes_the_slow_way():
-    from indexer.dutch_analysis import Chain, Filter, Token
+    from indexer.analysis.dutch import Chain, Filter, Token
 
     class Pairs(Filter):  # looks at two tokens at a time
         def __call__(self, tokens):
@@ -150,7 +150,7 @@ def test_grouped_of_a_chain_that_is_not_word_by_word_takes_the_slow_way():
 
 
 def test_terms_of_words_are_the_terms_of_the_text_they_come_from():
-    from indexer.dutch_analysis import surface_analyzer
+    from indexer.analysis.dutch import surface_analyzer
 
     chain = surface_analyzer()
     for text in _seed_texts() * 2:  # the second time from the memo

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.compound_splitter import compound_terms, split_compound
-from indexer.dutch_analysis import compound_parts_analyzer
-from indexer.index_run import run_index
-from indexer.search_service import SearchService
-from indexer.thesaurus import THESAURUS_FILE, Thesaurus, thesaurus
-from indexer.whoosh_index import FOUNDATION
+from indexer.analysis.compounds import compound_terms, split_compound
+from indexer.analysis.dutch import compound_parts_analyzer
+from indexer.indexing.run import run_index
+from indexer.search.service import SearchService
+from indexer.analysis.thesaurus import THESAURUS_FILE, Thesaurus, thesaurus
+from indexer.model import FOUNDATION
 
 
 @pytest.mark.parametrize("word, parts", [
@@ -47,7 +47,7 @@ def _segments_by_trying_every_part(word: str) -> tuple[tuple[int, int], ...]:
     """The split the way it was first written: every substring of every
     length tried as a part, for each end in turn (the reference for the
     quicker search in compound_splitter._segments)."""
-    from indexer import compound_splitter as cs
+    from indexer.analysis import compounds as cs
 
     if len(word) < cs.MIN_WORD or not word.isalpha():
         return ()
@@ -86,8 +86,8 @@ def _segments_by_trying_every_part(word: str) -> tuple[tuple[int, int], ...]:
 
 def test_the_split_tries_only_parts_that_can_follow_a_split_and_finds_the_same():
     from tests.conftest import CORPUS
-    from indexer import compound_splitter as cs
-    from indexer.dutch_analysis import surface_analyzer
+    from indexer.analysis import compounds as cs
+    from indexer.analysis.dutch import surface_analyzer
 
     words = set()
     for path in sorted(CORPUS.rglob("*.html")):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from indexer.index_run import run_index
+from indexer.indexing.run import run_index
 from indexer.sources import load_catalogue
 from search_app import create_app
 from search_app.upload_check import UploadRejected, check_upload, safe_filename

@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 
 from bench.synthetic_corpus import html_page
-from indexer.index_run import run_index
-from indexer.index_store import IndexStore
-from indexer.search_service import SearchService
+from indexer.indexing.run import run_index
+from indexer.indexing.store import IndexStore
+from indexer.search.service import SearchService
 from search_app import create_app, reindex_job
 from tests.conftest import CORPUS
 

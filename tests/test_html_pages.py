@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.documents import HEADING, PARAGRAPH, ExtractionError
+from indexer.model import HEADING, PARAGRAPH, ExtractionError
 from indexer.extract.html_pages import extract_html
 from tests.conftest import CORPUS
 
@@ -135,8 +135,8 @@ def test_a_page_is_read_however_deeply_it_nests(depth):
 
 
 def test_a_deeply_nested_page_is_indexed_and_found(tmp_path):
-    from indexer.index_run import run_index
-    from indexer.search_service import SearchService
+    from indexer.indexing.run import run_index
+    from indexer.search.service import SearchService
 
     source = tmp_path / "bron"
     source.mkdir()

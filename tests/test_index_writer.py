@@ -1,6 +1,6 @@
 """The index writer's shortcuts give the index Whoosh's own writer gives.
 
-``whoosh_index._SegmentWriter`` analyses each text once into posting values
+``whoosh_index.SegmentIndexWriter`` analyses each text once into posting values
 (no token objects, a title or heading once per document, a passage's text
 once for its body and its compound parts) and keeps postings in arrays per
 term (``_PostingLists``) instead of Whoosh's sorted pool. Here the demo
@@ -16,16 +16,11 @@ from pathlib import Path
 import pytest
 from whoosh.writing import SegmentWriter
 
-from indexer import index_run
+from indexer.indexing import run as index_run
 from indexer.sources import scan_sources
-from indexer.whoosh_index import (
-    IndexWriter,
-    SearchIndex,
-    SeparateTexts,
-    _MpWriter,
-    _PostingLists,
-    _SegmentWriter,
-)
+from indexer.engine.whoosh.index import SearchIndex
+from indexer.engine.whoosh.schema import SeparateTexts
+from indexer.engine.whoosh.writer import IndexWriter, MpIndexWriter, SegmentIndexWriter, _PostingLists
 from tests.conftest import CORPUS
 
 
@@ -92,7 +87,7 @@ def build(directory: Path, make_writer, batches, deletions=(), optimize=False) -
 
 
 def test_the_writer_writes_the_segment_whooshs_own_writer_writes(records, tmp_path):
-    ours = build(tmp_path / "ours", lambda ix: _SegmentWriter(ix, compound=False), [records])
+    ours = build(tmp_path / "ours", lambda ix: SegmentIndexWriter(ix, compound=False), [records])
     theirs = build(tmp_path / "theirs", lambda ix: WhooshOwnWriter(ix, compound=False), [records])
     files = segment_files(ours)
     assert len(files) == 1 and {"pst", "trm", "_stored.col", "_body_len.col", "_parts_len.col"} <= set(files[0])
@@ -109,7 +104,7 @@ def test_merging_segments_and_deleting_documents_gives_the_same_index(records, t
     added = []
     monkeypatch.setattr(_PostingLists, "add", lambda self, item, add=_PostingLists.add: added.append(item)
                         or add(self, item))
-    ours = build(tmp_path / "ours", lambda ix: _SegmentWriter(ix, compound=False), batches, gone, optimize=True)
+    ours = build(tmp_path / "ours", lambda ix: SegmentIndexWriter(ix, compound=False), batches, gone, optimize=True)
     assert added, "the merge went through the posting lists"
     theirs = build(tmp_path / "theirs", lambda ix: WhooshOwnWriter(ix, compound=False), batches, gone,
                    optimize=True)
@@ -143,7 +138,7 @@ def index_content(directory: Path) -> dict:
 
 
 def test_the_writer_processes_write_what_one_writer_writes(records, tmp_path):
-    ours = build(tmp_path / "ours", lambda ix: _MpWriter(ix, procs=2, batchsize=40, multisegment=True,
+    ours = build(tmp_path / "ours", lambda ix: MpIndexWriter(ix, procs=2, batchsize=40, multisegment=True,
                                                          compound=False), [records])
     theirs = build(tmp_path / "theirs", lambda ix: WhooshOwnWriter(ix, compound=False), [records])
     assert len(segment_files(ours)) == 2

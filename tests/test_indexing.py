@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
-import indexer.index_run as index_run
-from indexer.index_run import run_index
-from indexer.index_store import IndexBusyError, IndexStore
-from indexer.search_service import SearchService
+import indexer.indexing.run as index_run
+from indexer.indexing.run import Pipeline, run_index
+from indexer.indexing.store import IndexBusyError, IndexStore
+from indexer.search.service import SearchService
 from tests import pdf_fixtures
 from tests.conftest import CORPUS
 
@@ -54,16 +55,42 @@ class ExtractionLog:
         return repr(self.paths())
 
 
+class Steps:
+    """The steps this module's runs take (``run_index(pipeline=...)``):
+    the product's, until a test or fixture swaps one for its own."""
+
+    def __init__(self):
+        self.pipeline = Pipeline()
+
+    def use(self, **steps) -> None:
+        self.pipeline = replace(self.pipeline, **steps)
+
+
 @pytest.fixture
-def count_extractions(monkeypatch, tmp_path):
+def steps() -> Steps:
+    return Steps()
+
+
+@pytest.fixture
+def run(steps):
+    """``run_index`` with this test's steps."""
+
+    def run(source, root, **kwargs):
+        return run_index(source, root, pipeline=steps.pipeline, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def count_extractions(steps, tmp_path):
     log = ExtractionLog(tmp_path / "extractions.log")
-    real = index_run.extract
+    real = steps.pipeline.extract
 
     def counting(source):
         log.record(source.path)
         return real(source)
 
-    monkeypatch.setattr(index_run, "extract", counting)
+    steps.use(extract=counting)
     return log
 
 
@@ -76,21 +103,21 @@ def titles(root, query, k=20):
         svc.close()
 
 
-def test_incremental_run_skips_unchanged_files(corpus, tmp_path, count_extractions):
+def test_incremental_run_skips_unchanged_files(run, corpus, tmp_path, count_extractions):
     root = tmp_path / "index"
-    first = run_index(corpus, root)
+    first = run(corpus, root)
     assert len(first.added) == N_DEMO and first.exit_code == 0
     assert len(count_extractions) == N_DEMO
     count_extractions.clear()
-    second = run_index(corpus, root)
+    second = run(corpus, root)
     assert (second.added, second.updated, second.removed, second.failed) == ([], [], [], [])
     assert len(second.unchanged) == N_DEMO
     assert count_extractions == []  # nothing parsed again
 
 
-def test_added_changed_and_deleted_files(corpus, tmp_path, count_extractions):
+def test_added_changed_and_deleted_files(run, corpus, tmp_path, count_extractions):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     count_extractions.clear()
     news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
     news.write_text(news.read_text(encoding="utf-8").replace(
@@ -99,7 +126,7 @@ def test_added_changed_and_deleted_files(corpus, tmp_path, count_extractions):
     (corpus / "webpaginas" / "po-raad-passend-onderwijs.html").unlink()
     shutil.copy(corpus / "verslagen" / "webinar-experimenteerregeling-vragen-en-antwoorden.pdf",
                 corpus / "verslagen" / "webinar-kopie.pdf")
-    report = run_index(corpus, root)
+    report = run(corpus, root)
     assert report.updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
     assert report.removed == ["webpaginas/po-raad-passend-onderwijs.html"]
     assert report.added == ["verslagen/webinar-kopie.pdf"]
@@ -115,25 +142,25 @@ def test_added_changed_and_deleted_files(corpus, tmp_path, count_extractions):
     assert len(sources) == len(set(sources)) == N_DEMO
 
 
-def test_a_changed_catalogue_entry_updates_metadata_without_a_file_change(corpus, tmp_path):
+def test_a_changed_catalogue_entry_updates_metadata_without_a_file_change(run, corpus, tmp_path):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     cat = corpus / "catalogue.toml"
     cat.write_text(cat.read_text(encoding="utf-8").replace(
         '["webpaginas/po-raad-passend-onderwijs.html"]\ntype = "publicatie"',
         '["webpaginas/po-raad-passend-onderwijs.html"]\ntype = "faq"'), encoding="utf-8")
-    report = run_index(corpus, root)
+    report = run(corpus, root)
     assert report.updated == ["webpaginas/po-raad-passend-onderwijs.html"]
     svc = SearchService(root)
     assert svc.document("webpaginas-po-raad-passend-onderwijs-html").type == "faq"
     svc.close()
 
 
-def test_broken_files_are_reported_and_the_rest_is_indexed(corpus, tmp_path):
+def test_broken_files_are_reported_and_the_rest_is_indexed(run, corpus, tmp_path):
     pdf_fixtures.corrupt_pdf(corpus / "kapot.pdf")
     pdf_fixtures.encrypted_pdf(corpus / "versleuteld.pdf")
     pdf_fixtures.scanned_pdf(corpus / "gescand.pdf")
-    report = run_index(corpus, tmp_path / "index")
+    report = run(corpus, tmp_path / "index")
     reasons = dict(report.failed)
     assert set(reasons) == {"kapot.pdf", "versleuteld.pdf", "gescand.pdf"}
     assert "beschadigd" in reasons["kapot.pdf"]
@@ -144,28 +171,28 @@ def test_broken_files_are_reported_and_the_rest_is_indexed(corpus, tmp_path):
     assert "mislukt:      3" in rendered and "! versleuteld.pdf: versleuteld" in rendered
 
 
-def test_a_file_that_breaks_keeps_its_previous_version(corpus, tmp_path):
+def test_a_file_that_breaks_keeps_its_previous_version(run, corpus, tmp_path):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     target = corpus / "verslagen" / "webinar-experimenteerregeling-vragen-en-antwoorden.pdf"
     pdf_fixtures.corrupt_pdf(target)
-    report = run_index(corpus, root)
+    report = run(corpus, root)
     [(path, reason)] = report.failed
     assert path == "verslagen/webinar-experimenteerregeling-vragen-en-antwoorden.pdf"
     assert "vorige versie blijft doorzoekbaar" in reason
     assert path in titles(root, "zorgbreedte")
-    full = run_index(corpus, root, full=True)  # a rebuild carries it over too
+    full = run(corpus, root, full=True)  # a rebuild carries it over too
     assert path in dict(full.failed) and path in titles(root, "zorgbreedte")
 
 
-def test_full_rebuild_swaps_generations_atomically(corpus, tmp_path):
+def test_full_rebuild_swaps_generations_atomically(run, corpus, tmp_path):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     store = IndexStore(root)
     old_gen = store.current_generation()
     reader = SearchService(root)
     before = reader.search("samenwerkingsverband", k=5).total
-    report = run_index(corpus, root, full=True)
+    report = run(corpus, root, full=True)
     new_gen = store.current_generation()
     assert new_gen != old_gen and old_gen.exists()  # previous generation kept for readers
     assert os.path.islink(root / "current")
@@ -173,16 +200,16 @@ def test_full_rebuild_swaps_generations_atomically(corpus, tmp_path):
     assert reader.search("samenwerkingsverband", k=5).total == before  # reopens the new one
     assert reader.stats()["generation"] == new_gen.name
     reader.close()
-    run_index(corpus, root, full=True)
+    run(corpus, root, full=True)
     assert not old_gen.exists()  # two generations are kept, no more
 
 
-def test_an_interrupted_full_rebuild_leaves_the_live_index_alone(corpus, tmp_path, monkeypatch):
+def test_an_interrupted_full_rebuild_leaves_the_live_index_alone(steps, run, corpus, tmp_path, monkeypatch):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     store = IndexStore(root)
     live = store.current_generation()
-    real = index_run.build_record
+    real = steps.pipeline.build_record
     calls = []
 
     def failing(source, doc, doc_id):
@@ -191,17 +218,17 @@ def test_an_interrupted_full_rebuild_leaves_the_live_index_alone(corpus, tmp_pat
             raise KeyboardInterrupt  # as if the run were stopped half-way
         return real(source, doc, doc_id)
 
-    monkeypatch.setattr(index_run, "build_record", failing)
+    steps.use(build_record=failing)
     with pytest.raises(KeyboardInterrupt):
-        run_index(corpus, root, from_scratch=True)  # a rebuild: every document goes through build_record
+        run(corpus, root, from_scratch=True)  # a rebuild: every document goes through build_record
     assert store.current_generation() == live
     assert sorted(p.name for p in root.glob("gen-*")) == [live.name]  # half-built one discarded
     assert len(titles(root, "samenwerkingsverband")) > 0
 
 
-def test_searches_during_a_full_rebuild_always_see_a_complete_index(corpus, tmp_path):
+def test_searches_during_a_full_rebuild_always_see_a_complete_index(run, corpus, tmp_path):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     errors, totals = [], []
     stop = threading.Event()
 
@@ -218,26 +245,26 @@ def test_searches_during_a_full_rebuild_always_see_a_complete_index(corpus, tmp_
     t.start()
     try:
         for _ in range(2):
-            run_index(corpus, root, full=True)
+            run(corpus, root, full=True)
     finally:
         stop.set()
         t.join()
     assert errors == [] and totals and set(totals) == {N_DEMO}
 
 
-def test_a_second_run_while_one_is_busy_gets_a_clear_message(corpus, tmp_path):
+def test_a_second_run_while_one_is_busy_gets_a_clear_message(run, corpus, tmp_path):
     root = tmp_path / "index"
     with IndexStore(root).lock():
         with pytest.raises(IndexBusyError) as info:
-            run_index(corpus, root)
+            run(corpus, root)
     assert "Er loopt al een indexering" in str(info.value)
-    assert run_index(corpus, root).exit_code == 0  # the lock is gone with its holder
+    assert run(corpus, root).exit_code == 0  # the lock is gone with its holder
 
 
-def test_ids_are_stable_and_unique(corpus, tmp_path):
+def test_ids_are_stable_and_unique(run, corpus, tmp_path):
     shutil.copy(corpus / "webpaginas" / "praktijkvoorbeelden.html", corpus / "webpaginas" / "praktijkvoorbeelden.htm")
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     svc = SearchService(root)
     ids = {r.source: r.doc_id for r in svc.documents()}
     svc.close()
@@ -246,50 +273,50 @@ def test_ids_are_stable_and_unique(corpus, tmp_path):
     assert len(set(ids.values())) == len(ids)
 
 
-def test_a_previously_indexed_page_that_breaks_survives_a_full_rebuild(corpus, tmp_path):
+def test_a_previously_indexed_page_that_breaks_survives_a_full_rebuild(run, corpus, tmp_path):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     (corpus / "webpaginas" / "praktijkvoorbeelden.html").write_text("", encoding="utf-8")
-    report = run_index(corpus, root, full=True)
+    report = run(corpus, root, full=True)
     assert dict(report.failed)["webpaginas/praktijkvoorbeelden.html"].startswith("leeg bestand")
     assert "webpaginas/praktijkvoorbeelden.html" in titles(root, "Talentencampus")
 
 
-def test_an_unreadable_file_is_not_treated_as_deleted(corpus, tmp_path):
+def test_an_unreadable_file_is_not_treated_as_deleted(run, corpus, tmp_path):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     page = corpus / "webpaginas" / "po-raad-passend-onderwijs.html"
     page.unlink()
     page.symlink_to(tmp_path / "bestaat-niet.html")  # a dangling link: there, but unreadable
-    report = run_index(corpus, root)
+    report = run(corpus, root)
     assert report.removed == []
     assert "vorige versie blijft doorzoekbaar" in dict(report.failed)["webpaginas/po-raad-passend-onderwijs.html"]
     assert report.documents == N_DEMO
 
 
-def test_a_catalogue_with_wrong_values_stops_the_run_before_anything_changes(corpus, tmp_path):
+def test_a_catalogue_with_wrong_values_stops_the_run_before_anything_changes(run, corpus, tmp_path):
     from indexer.sources import CatalogueError
 
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     cat = corpus / "catalogue.toml"
     cat.write_text(cat.read_text(encoding="utf-8") + '\n["nieuw.pdf"]\ntitle = 2020\ndate = "gisteren"\n',
                    encoding="utf-8")
     with pytest.raises(CatalogueError) as info:
-        run_index(corpus, root)
+        run(corpus, root)
     assert "title moet tekst zijn" in str(info.value) and "date moet een datum zijn" in str(info.value)
     assert len(titles(root, "samenwerkingsverband")) > 0
 
 
-def test_a_generation_left_by_a_killed_run_is_cleaned_up(corpus, tmp_path):
+def test_a_generation_left_by_a_killed_run_is_cleaned_up(run, corpus, tmp_path):
     root = tmp_path / "index"
-    run_index(corpus, root)
-    run_index(corpus, root, full=True)
+    run(corpus, root)
+    run(corpus, root, full=True)
     store = IndexStore(root)
     previous = next(p for p in root.glob("gen-*") if p != store.current_generation())
     leftover = root / "gen-99999999T999999-1-1"
     leftover.mkdir()  # as a killed --full run leaves it: newest, without a TOC
-    run_index(corpus, root, full=True)
+    run(corpus, root, full=True)
     assert not leftover.exists()
     gens = sorted(p.name for p in root.glob("gen-*"))
     assert len(gens) == 2 and previous.name not in gens  # the live one and the one before it
@@ -308,31 +335,31 @@ def test_busy_is_read_from_the_lock_without_taking_it(tmp_path):
     assert not store.busy()
 
 
-def test_a_full_rebuild_does_not_parse_unchanged_files_again(corpus, tmp_path, count_extractions):
+def test_a_full_rebuild_does_not_parse_unchanged_files_again(run, corpus, tmp_path, count_extractions):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     count_extractions.clear()
-    report = run_index(corpus, root, full=True)
+    report = run(corpus, root, full=True)
     assert count_extractions == [] and report.documents == N_DEMO
-    report = run_index(corpus, root, from_scratch=True)  # analysed again, from the extraction cache
+    report = run(corpus, root, from_scratch=True)  # analysed again, from the extraction cache
     assert count_extractions == [] and report.documents == N_DEMO and report.analysed == N_DEMO
     pdf_fixtures.corrupt_pdf(corpus / "kapot.pdf")
-    run_index(corpus, root)
+    run(corpus, root)
     count_extractions.clear()
-    again = run_index(corpus, root, full=True)  # a broken file's reason is remembered too
+    again = run(corpus, root, full=True)  # a broken file's reason is remembered too
     assert count_extractions == [] and "beschadigd" in dict(again.failed)["kapot.pdf"]
 
 
-def test_a_service_never_answers_from_its_cache_after_the_index_changed(corpus, tmp_path):
+def test_a_service_never_answers_from_its_cache_after_the_index_changed(run, corpus, tmp_path):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     svc = SearchService(root)
     assert svc.search("zebrapadregeling").total == 0
     assert svc.search("zebrapadregeling").total == 0  # served from the cache
     news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
     news.write_text(news.read_text(encoding="utf-8").replace("<p class=\"authors\">",
                     "<p>Over de zebrapadregeling.</p><p class=\"authors\">"), encoding="utf-8")
-    run_index(corpus, root)  # commits into the same generation
+    run(corpus, root)  # commits into the same generation
     assert svc.search("zebrapadregeling").total == 1
     svc.close()
 
@@ -342,9 +369,9 @@ def test_full_rebuilds_keep_the_live_generation_when_the_index_path_is_relative(
     link and removed the generation it had just published."""
     import shutil as _shutil
 
-    from indexer.index_run import run_index as _run
-    from indexer.index_store import IndexStore as _Store
-    from indexer.search_service import SearchService as _Service
+    from indexer.indexing.run import Pipeline, run_index as _run
+    from indexer.indexing.store import IndexStore as _Store
+    from indexer.search.service import SearchService as _Service
     from tests.conftest import CORPUS as _CORPUS
 
     src = tmp_path / "src"
@@ -375,7 +402,7 @@ def index_contents(root) -> dict:
     """What an index holds, for comparing two of them: each document's record
     (without its indexing time) and passages, the spelling counts and the top
     results of a few queries, in documents and in passages mode."""
-    from indexer.whoosh_index import SearchIndex
+    from indexer.engine.whoosh.index import SearchIndex
 
     svc = SearchService(root)
     try:
@@ -407,19 +434,17 @@ def clean_build(corpus, root, tmp_path):
 
 
 @pytest.fixture
-def count_analyses(monkeypatch):
-    """Documents written into an index (each one analysed), by source path."""
-    from indexer.whoosh_index import IndexWriter
+def count_analyses(steps):
+    """Documents analysed into records for the index, by source path."""
+    analysed: list[str] = []
+    real = steps.pipeline.build_record
 
-    written: list[str] = []
-    real = IndexWriter.add_document
+    def counting(source, doc, doc_id):
+        analysed.append(source.path)
+        return real(source, doc, doc_id)
 
-    def counting(self, record, passages, sectors):
-        written.append(record.source)
-        return real(self, record, passages, sectors)
-
-    monkeypatch.setattr(IndexWriter, "add_document", counting)
-    return written
+    steps.use(build_record=counting)
+    return analysed
 
 
 def live_files(root) -> dict[str, tuple[int, int, int]]:
@@ -428,14 +453,14 @@ def live_files(root) -> dict[str, tuple[int, int, int]]:
     return {p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in gen.iterdir()}
 
 
-def test_full_on_an_unchanged_corpus_carries_every_document_over(corpus, tmp_path, count_extractions,
+def test_full_on_an_unchanged_corpus_carries_every_document_over(run, corpus, tmp_path, count_extractions,
                                                                   count_analyses):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     live = IndexStore(root).current_generation()
     count_extractions.clear()
     count_analyses.clear()
-    report = run_index(corpus, root, full=True)
+    report = run(corpus, root, full=True)
     assert count_analyses == [] and count_extractions == []  # nothing analysed, nothing parsed
     assert (report.carried_over, report.analysed, report.rebuild_reason) == (N_DEMO, 0, None)
     assert len(report.unchanged) == N_DEMO and report.documents == N_DEMO
@@ -447,8 +472,8 @@ def test_full_on_an_unchanged_corpus_carries_every_document_over(corpus, tmp_pat
     shared = {p.stat().st_ino for p in live.iterdir()} & {p.stat().st_ino for p in new.iterdir()}
     assert len(shared) >= 5
     # the spelling counts beside the new generation belong to its last commit
-    from indexer.spelling_counts import SpellingCounts
-    from indexer.whoosh_index import SearchIndex
+    from indexer.engine.spelling_counts import SpellingCounts
+    from indexer.engine.whoosh.index import SearchIndex
 
     index = SearchIndex(new)
     assert SpellingCounts.load(new, index.searcher().reader().generation()) is not None
@@ -457,15 +482,15 @@ def test_full_on_an_unchanged_corpus_carries_every_document_over(corpus, tmp_pat
     assert index_contents(root) == index_contents(reference)
 
 
-def test_full_with_a_changed_a_deleted_and_a_new_file_equals_a_clean_build(corpus, tmp_path, count_analyses):
+def test_full_with_a_changed_a_deleted_and_a_new_file_equals_a_clean_build(run, corpus, tmp_path, count_analyses):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     for n in range(2):  # a few small segments in the live generation, so the rebuild's commit merges some
         page = corpus / "webpaginas" / f"extra-{n}.html"
         page.write_text(f"<html><head><title>Extra {n}</title></head><body><main><h1>Extra {n}</h1>"
                         f"<p>Een korte pagina over de zorgplicht en het samenwerkingsverband, deel {n}.</p>"
                         "</main></body></html>", encoding="utf-8")
-        run_index(corpus, root)
+        run(corpus, root)
     (corpus / "webpaginas" / "extra-0.html").unlink()
     news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
     news.write_text(news.read_text(encoding="utf-8").replace(
@@ -476,7 +501,7 @@ def test_full_with_a_changed_a_deleted_and_a_new_file_equals_a_clean_build(corpu
                 corpus / "verslagen" / "webinar-kopie.pdf")
     before = live_files(root)
     count_analyses.clear()
-    report = run_index(corpus, root, full=True)
+    report = run(corpus, root, full=True)
     assert sorted(count_analyses) == ["verslagen/webinar-kopie.pdf", "webpaginas/leernetwerk-samenwerkingsverbanden.html"]
     assert report.added == ["verslagen/webinar-kopie.pdf"]
     assert report.updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
@@ -491,64 +516,65 @@ def test_full_with_a_changed_a_deleted_and_a_new_file_equals_a_clean_build(corpu
     assert index_contents(root) == index_contents(reference)
 
 
-def test_a_changed_analysis_makes_full_analyse_everything(corpus, tmp_path, monkeypatch, count_analyses):
+def test_a_changed_analysis_makes_full_analyse_everything(steps, run, corpus, tmp_path, monkeypatch, count_analyses):
     root = tmp_path / "index"
-    run_index(corpus, root)
-    monkeypatch.setattr(index_run, "analysis_fingerprint", lambda profile: "een-andere-analyse")
+    run(corpus, root)
+    steps.use(fingerprint=lambda profile: "een-andere-analyse")
     count_analyses.clear()
-    report = run_index(corpus, root, full=True)
+    report = run(corpus, root, full=True)
     assert len(count_analyses) == N_DEMO and report.analysed == N_DEMO and report.carried_over == 0
     assert report.rebuild_reason == "de tekstanalyse is gewijzigd sinds de vorige index"
     assert "alles opnieuw: de tekstanalyse is gewijzigd" in report.render()
     assert IndexStore.read_manifest(IndexStore(root).current_generation())["analysis"] == "een-andere-analyse"
     count_analyses.clear()
-    again = run_index(corpus, root, full=True)  # the new analysis is recorded: now it carries over
+    again = run(corpus, root, full=True)  # the new analysis is recorded: now it carries over
     assert count_analyses == [] and again.carried_over == N_DEMO
 
 
-def test_documents_added_by_other_analysis_make_the_next_full_analyse_everything(corpus, tmp_path, monkeypatch,
+def test_documents_added_by_other_analysis_make_the_next_full_analyse_everything(steps, run, corpus, tmp_path, monkeypatch,
                                                                                  count_analyses):
     root = tmp_path / "index"
-    run_index(corpus, root)
-    monkeypatch.setattr(index_run, "analysis_fingerprint", lambda profile: "een-andere-analyse")
+    run(corpus, root)
+    steps.use(fingerprint=lambda profile: "een-andere-analyse")
     shutil.copy(corpus / "webpaginas" / "praktijkvoorbeelden.html", corpus / "webpaginas" / "kopie.html")
-    run_index(corpus, root)  # an incremental run of other code: the index now mixes two analyses
+    run(corpus, root)  # an incremental run of other code: the index now mixes two analyses
     assert IndexStore.read_manifest(IndexStore(root).current_generation())["analysis"] is None
     count_analyses.clear()
-    report = run_index(corpus, root, full=True)
+    report = run(corpus, root, full=True)
     assert len(count_analyses) == N_DEMO + 1 and report.carried_over == 0
 
 
-def test_the_analysis_fingerprint_follows_what_decides_the_index(tmp_path, monkeypatch):
-    from indexer import analysis_fingerprint as fingerprint
+def test_the_analysis_fingerprint_follows_what_decides_the_index(tmp_path):
+    from indexer.indexing import fingerprint
 
     package = tmp_path / "indexer"
     shutil.copytree(fingerprint.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", package)
-    first = fingerprint.analysis_fingerprint("dutch")
-    assert fingerprint.analysis_fingerprint("plain") != first
+    first = fingerprint.analysis_fingerprint("dutch", package)
+    assert fingerprint.analysis_fingerprint("dutch") == first  # the copy hashes as the package does
+    assert fingerprint.analysis_fingerprint("plain", package) != first
     stop_words = package / "data" / "stopwords-nl.txt"
     stop_words.write_text(stop_words.read_text(encoding="utf-8") + "\nzebrapad\n", encoding="utf-8")
-    assert fingerprint.analysis_fingerprint("dutch") != first
+    assert fingerprint.analysis_fingerprint("dutch", package) != first
     stop_words.write_text(stop_words.read_text(encoding="utf-8").replace("\nzebrapad\n", ""), encoding="utf-8")
     (package / "data" / "thesaurus-nl.txt").write_text("zebrapad = oversteekplaats\n", encoding="utf-8")
-    assert fingerprint.analysis_fingerprint("dutch") == first  # query-time data: not part of it
-    from indexer.whoosh_index import IndexWriter
+    (package / "search" / "service.py").write_text("# search code: not part of it\n", encoding="utf-8")
+    assert fingerprint.analysis_fingerprint("dutch", package) == first  # query-time only
+    for module in ("engine/whoosh/writer.py", "indexing/records.py", "engine/whoosh/schema.py"):
+        path = package / module
+        original = path.read_text(encoding="utf-8")
+        path.write_text(original + "\n# other code writing the records\n", encoding="utf-8")
+        assert fingerprint.analysis_fingerprint("dutch", package) != first, module
+        path.write_text(original, encoding="utf-8")
+    assert fingerprint.analysis_fingerprint("dutch", package) == first
 
-    def add_document(self, record, passages, sectors):  # other code writing the records
-        pass
 
-    monkeypatch.setattr(IndexWriter, "add_document", add_document)
-    assert fingerprint.analysis_fingerprint("dutch") != first
-
-
-def test_from_scratch_analyses_every_document_again(corpus, tmp_path, count_analyses, count_extractions):
+def test_from_scratch_analyses_every_document_again(run, corpus, tmp_path, count_analyses, count_extractions):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     live = IndexStore(root).current_generation()
     count_analyses.clear()
     count_extractions.clear()
-    report = run_index(corpus, root, from_scratch=True)
+    report = run(corpus, root, from_scratch=True)
     assert sorted(count_analyses) == sorted(report.unchanged) and len(count_analyses) == N_DEMO
     assert count_extractions == []  # the text comes from the extraction cache
     assert report.full and (report.analysed, report.carried_over) == (N_DEMO, 0)
@@ -558,19 +584,19 @@ def test_from_scratch_analyses_every_document_again(corpus, tmp_path, count_anal
     assert not {p.stat().st_ino for p in live.iterdir()} & {p.stat().st_ino for p in new.iterdir()}
 
 
-def test_a_full_run_that_fails_after_its_commit_leaves_the_live_generation_alone(corpus, tmp_path, monkeypatch):
+def test_a_full_run_that_fails_after_its_commit_leaves_the_live_generation_alone(run, corpus, tmp_path, monkeypatch):
     """The carried-over copy shares its files with the live generation: its
     commit (which merges segments and deletes the files it no longer needs)
     and its removal when the run fails must leave the live folder as it was."""
     import errno
 
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     for n in range(3):  # small segments that the next commit merges (and deletes in its own folder)
         (corpus / f"klein-{n}.html").write_text(
             f"<html><head><title>Klein {n}</title></head><body><main><h1>Klein {n}</h1>"
             f"<p>Over de zorgplicht, deel {n}.</p></main></body></html>", encoding="utf-8")
-        run_index(corpus, root)
+        run(corpus, root)
     (corpus / "klein-1.html").unlink()
     (corpus / "webpaginas" / "po-raad-passend-onderwijs.html").unlink()
     live = IndexStore(root).current_generation()
@@ -581,21 +607,21 @@ def test_a_full_run_that_fails_after_its_commit_leaves_the_live_generation_alone
 
     monkeypatch.setattr(IndexStore, "write_manifest", staticmethod(disk_full))
     with pytest.raises(OSError):
-        run_index(corpus, root, full=True)
+        run(corpus, root, full=True)
     assert IndexStore(root).current_generation() == live
     assert sorted(p.name for p in root.glob("gen-*")) == [live.name]  # the new one removed
     assert live_files(root) == before_files and index_contents(root) == before
     monkeypatch.undo()
-    report = run_index(corpus, root, full=True)
+    report = run(corpus, root, full=True)
     assert report.removed == ["klein-1.html", "webpaginas/po-raad-passend-onderwijs.html"]
     _, reference = clean_build(corpus, root, tmp_path)
     assert index_contents(root) == index_contents(reference)
 
 
-def test_an_interrupted_full_run_with_carried_over_documents_leaves_the_live_index_alone(corpus, tmp_path,
+def test_an_interrupted_full_run_with_carried_over_documents_leaves_the_live_index_alone(steps, run, corpus, tmp_path,
                                                                                          monkeypatch):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     shutil.copy(corpus / "webpaginas" / "praktijkvoorbeelden.html", corpus / "webpaginas" / "kopie.html")
     live = IndexStore(root).current_generation()
     before_files, before = live_files(root), index_contents(root)
@@ -603,9 +629,9 @@ def test_an_interrupted_full_run_with_carried_over_documents_leaves_the_live_ind
     def interrupted(source, doc, doc_id):
         raise KeyboardInterrupt  # as if the run were stopped while writing the new file
 
-    monkeypatch.setattr(index_run, "build_record", interrupted)
+    steps.use(build_record=interrupted)
     with pytest.raises(KeyboardInterrupt):
-        run_index(corpus, root, full=True)
+        run(corpus, root, full=True)
     assert IndexStore(root).current_generation() == live
     assert sorted(p.name for p in root.glob("gen-*")) == [live.name]
     assert live_files(root) == before_files and index_contents(root) == before
@@ -639,31 +665,31 @@ def settled(monkeypatch):
     monkeypatch.setattr(sources, "UNSETTLED_NS", 0)
 
 
-def test_an_unchanged_run_reads_no_file_and_a_full_run_reads_every_file(corpus, tmp_path, count_hashes, settled):
+def test_an_unchanged_run_reads_no_file_and_a_full_run_reads_every_file(run, corpus, tmp_path, count_hashes, settled):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     assert len(count_hashes) == N_DEMO
     count_hashes.clear()
-    report = run_index(corpus, root)
+    report = run(corpus, root)
     assert count_hashes == [] and len(report.unchanged) == N_DEMO
-    report = run_index(corpus, root, full=True)
+    report = run(corpus, root, full=True)
     assert len(count_hashes) == N_DEMO and report.carried_over == N_DEMO
 
 
-def test_a_touched_file_is_hashed_once_and_not_indexed_again(corpus, tmp_path, count_hashes, settled,
+def test_a_touched_file_is_hashed_once_and_not_indexed_again(run, corpus, tmp_path, count_hashes, settled,
                                                              count_extractions, count_analyses):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     page = corpus / "webpaginas" / "praktijkvoorbeelden.html"
     page.touch()  # a new modification time, the same bytes
     count_hashes.clear()
     count_extractions.clear()
     count_analyses.clear()
-    report = run_index(corpus, root)
+    report = run(corpus, root)
     assert count_hashes == ["praktijkvoorbeelden.html"]
     assert count_extractions == [] and count_analyses == [] and len(report.unchanged) == N_DEMO
     count_hashes.clear()
-    run_index(corpus, root)  # its new signature was remembered
+    run(corpus, root)  # its new signature was remembered
     assert count_hashes == []
 
 
@@ -677,17 +703,17 @@ def _same_size_edit(page: Path) -> None:
     assert (page.stat().st_size, page.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
 
 
-def test_an_edit_that_keeps_size_and_mtime_is_seen_by_its_change_time(corpus, tmp_path, settled):
+def test_an_edit_that_keeps_size_and_mtime_is_seen_by_its_change_time(run, corpus, tmp_path, settled):
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     page = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
     _same_size_edit(page)
-    report = run_index(corpus, root)
+    report = run(corpus, root)
     assert report.updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
     assert titles(root, "zebrapads") == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
 
 
-def test_where_only_size_and_mtime_count_such_an_edit_is_missed_and_full_catches_it(corpus, tmp_path, settled,
+def test_where_only_size_and_mtime_count_such_an_edit_is_missed_and_full_catches_it(run, corpus, tmp_path, settled,
                                                                                     monkeypatch):
     """The accepted limitation of a signature scan, on a file system whose
     change times and inodes cannot be relied on: an edit that keeps the size
@@ -697,55 +723,55 @@ def test_where_only_size_and_mtime_count_such_an_edit_is_missed_and_full_catches
 
     monkeypatch.setattr(sources, "file_signature", lambda st: (st.st_size, st.st_mtime_ns, 0, 0))
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     page = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
     _same_size_edit(page)
-    missed = run_index(corpus, root)
+    missed = run(corpus, root)
     assert missed.updated == [] and titles(root, "zebrapads") == []
-    caught = run_index(corpus, root, full=True)
+    caught = run(corpus, root, full=True)
     assert caught.updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
     assert titles(root, "zebrapads") == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
-    assert run_index(corpus, root).updated == []  # and the next incremental run agrees
+    assert run(corpus, root).updated == []  # and the next incremental run agrees
 
 
-def test_a_file_changed_just_before_a_run_is_hashed_again_by_the_next(corpus, tmp_path, count_hashes):
+def test_a_file_changed_just_before_a_run_is_hashed_again_by_the_next(run, corpus, tmp_path, count_hashes):
     """Timestamps move in clock ticks: a file written in the tick in which a
     run looked at it could change again without its signature changing, so
     the signature of a file changed less than two seconds before a run is
     not trusted. (The copied corpus was written just now.)"""
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     count_hashes.clear()
-    run_index(corpus, root)
+    run(corpus, root)
     assert len(count_hashes) == N_DEMO
 
 
-def test_lost_or_stale_document_states_make_the_run_read_everything(corpus, tmp_path, count_hashes, settled):
-    from indexer.document_states import DocumentStates
+def test_lost_or_stale_document_states_make_the_run_read_everything(run, corpus, tmp_path, count_hashes, settled):
+    from indexer.indexing.states import DocumentStates
 
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     states = DocumentStates.path(IndexStore(root).current_generation())
     older = states.read_bytes()
     news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
     news.write_text(news.read_text(encoding="utf-8").replace("<p class=\"authors\">",
                     "<p>Over de zebrapadregeling.</p><p class=\"authors\">"), encoding="utf-8")
-    assert run_index(corpus, root).updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
+    assert run(corpus, root).updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
     states.write_bytes(older)  # as a run killed between its commit and saving the states leaves them
     count_hashes.clear()
-    report = run_index(corpus, root)
+    report = run(corpus, root)
     assert len(count_hashes) == N_DEMO  # the stale file was not used
     assert (report.added, report.updated, report.removed, len(report.unchanged)) == ([], [], [], N_DEMO)
     states.unlink()
     count_hashes.clear()
-    report = run_index(corpus, root)
+    report = run(corpus, root)
     assert len(count_hashes) == N_DEMO and len(report.unchanged) == N_DEMO
     count_hashes.clear()
-    run_index(corpus, root)
+    run(corpus, root)
     assert count_hashes == []  # saved again
 
 
-def test_the_catalogue_is_parsed_once_per_version(corpus, tmp_path, monkeypatch):
+def test_the_catalogue_is_parsed_once_per_version(run, corpus, tmp_path, monkeypatch):
     from indexer import sources
 
     cat = corpus / "catalogue.toml"
@@ -757,27 +783,27 @@ def test_the_catalogue_is_parsed_once_per_version(corpus, tmp_path, monkeypatch)
     real = sources._parse_catalogue
     monkeypatch.setattr(sources, "_parse_catalogue", lambda raw: parses.append(1) or real(raw))
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
     assert len(parses) == 1
-    again = run_index(corpus, root)  # the kept parse: the same entries, so the same states
+    again = run(corpus, root)  # the kept parse: the same entries, so the same states
     assert len(parses) == 1 and len(again.unchanged) == N_DEMO
-    assert run_index(corpus, root, full=True).carried_over == N_DEMO and len(parses) == 2  # --full parses again
+    assert run(corpus, root, full=True).carried_over == N_DEMO and len(parses) == 2  # --full parses again
     cat.write_text(cat.read_text(encoding="utf-8").replace("date = 2020-07-02", "date = 2021-01-05"),
                    encoding="utf-8")
-    changed = run_index(corpus, root)
+    changed = run(corpus, root)
     assert len(parses) == 3 and changed.updated == ["webpaginas/praktijkvoorbeelden.html"]
     svc = SearchService(root)
     assert svc.document("webpaginas-praktijkvoorbeelden-html").date == "2021-01-05"
     svc.close()
     (root / index_run.CATALOGUE_CACHE).write_text("{kapot", encoding="utf-8")
-    assert len(run_index(corpus, root).unchanged) == N_DEMO and len(parses) == 4
+    assert len(run(corpus, root).unchanged) == N_DEMO and len(parses) == 4
 
 
-def test_a_long_lived_service_answers_like_a_fresh_one_after_changes(corpus, tmp_path):
+def test_a_long_lived_service_answers_like_a_fresh_one_after_changes(run, corpus, tmp_path):
     """A service keeps what it read of each segment across commits (segments
     never change); deleted and replaced documents must still drop out."""
     root = tmp_path / "index"
-    run_index(corpus, root)
+    run(corpus, root)
 
     def answers(svc):
         docs = sorted((r.source, r.title, r.type, tuple(r.sectors), r.date, r.passage_count) for r in svc.documents())
@@ -803,7 +829,7 @@ def test_a_long_lived_service_answers_like_a_fresh_one_after_changes(corpus, tmp
         ]
         for change in changes:
             change()
-            run_index(corpus, root)
+            run(corpus, root)
             fresh = SearchService(root)
             try:
                 assert answers(lived) == answers(fresh)
@@ -813,13 +839,13 @@ def test_a_long_lived_service_answers_like_a_fresh_one_after_changes(corpus, tmp
         lived.close()
 
 
-def test_an_empty_folder_gives_an_index_that_answers(tmp_path):
+def test_an_empty_folder_gives_an_index_that_answers(run, tmp_path):
     """No segments at all: Whoosh reads such an index through a stand-in reader."""
     source = tmp_path / "leeg"
     source.mkdir()
     root = tmp_path / "index"
-    assert run_index(source, root).documents == 0
-    assert run_index(source, root, full=True).documents == 0  # carried over: a TOC without segments
+    assert run(source, root).documents == 0
+    assert run(source, root, full=True).documents == 0  # carried over: a TOC without segments
     svc = SearchService(root)
     try:
         assert svc.search("onderwijs", facets=True).total == 0 and svc.documents() == []

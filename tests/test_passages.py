@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from indexer.documents import HEADING, PARAGRAPH, Block, ExtractedDocument
+from indexer.model import HEADING, PARAGRAPH, Block, ExtractedDocument
 from indexer.extract.html_pages import extract_html
 from indexer.extract.pdf_pages import extract_pdf
-from indexer.passage_splitter import MAX_WORDS, split_passages, split_sentences
+from indexer.passages.splitter import MAX_WORDS, split_passages, split_sentences
 from tests.conftest import CORPUS
 
 

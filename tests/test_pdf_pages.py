@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from indexer.documents import HEADING, ExtractionError
+from indexer.model import HEADING, ExtractionError
 from indexer.extract.pdf_pages import extract_pdf
 from tests import pdf_fixtures
 from tests.conftest import CORPUS

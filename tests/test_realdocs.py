@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from indexer.documents import ExtractionError
+from indexer.model import ExtractionError
 from indexer.extract.pdf_pages import extract_pdf
-from indexer.index_run import run_index
+from indexer.indexing.run import run_index
 
 
 def text_of(path):

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from indexer.index_run import run_index
-from indexer.run_status import RunStatus
+from indexer.indexing.run import run_index
+from indexer.indexing.status import RunStatus
 from indexer.sources import document_id
 from search_app import create_app
 from search_app.settings import from_environment

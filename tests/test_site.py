@@ -10,7 +10,7 @@ from html import unescape
 
 import pytest
 
-from indexer.index_run import run_index
+from indexer.indexing.run import run_index
 from search_app import create_app
 from tests.conftest import CORPUS
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from indexer.index_run import run_index
-from indexer.index_store import IndexStore
-from indexer.spelling_counts import FILE_NAME, SpellingCounts
-from indexer.whoosh_index import SearchIndex
+from indexer.indexing.run import run_index
+from indexer.indexing.store import IndexStore
+from indexer.engine.spelling_counts import FILE_NAME, SpellingCounts
+from indexer.engine.whoosh.index import SearchIndex
 
 
 def _page(title: str, body: str) -> str:

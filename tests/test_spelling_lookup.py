@@ -1,6 +1,6 @@
 """The nearest-word lookup behind "Bedoelde u" and typo alternatives."""
 
-from indexer.spelling_lookup import SpellingVocabulary
+from indexer.engine.spelling_lookup import SpellingVocabulary
 
 
 def test_finds_words_within_the_distance_only():

@@ -13,9 +13,9 @@ from functools import lru_cache
 import pytest
 
 from indexer.extract.pdf_pages import extract_pdf
-from indexer.index_run import run_index
-from indexer.passage_splitter import split_passages
-from indexer.search_service import SearchService
+from indexer.indexing.run import run_index
+from indexer.passages.splitter import split_passages
+from indexer.search.service import SearchService
 from indexer.sources import document_id
 
 from .conftest import REPO

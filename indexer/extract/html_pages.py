@@ -22,7 +22,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
 
-from indexer.documents import HEADING, PARAGRAPH, Block, ExtractedDocument, ExtractionError
+from indexer.model import HEADING, PARAGRAPH, Block, ExtractedDocument, ExtractionError
 from indexer.extract.dates import parse_date
 from indexer.extract.text_cleanup import normalize_text
 

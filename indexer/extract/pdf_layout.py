@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Iterable, Sequence
 
-from indexer.documents import HEADING, PARAGRAPH, Block
+from indexer.model import HEADING, PARAGRAPH, Block
 from indexer.extract.text_cleanup import join_hyphenated, normalize_text
 
 

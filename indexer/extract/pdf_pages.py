@@ -14,7 +14,7 @@ import re
 from functools import partial
 from pathlib import Path
 
-from indexer.documents import HEADING, ExtractedDocument, ExtractionError
+from indexer.model import HEADING, ExtractedDocument, ExtractionError
 from indexer.extract.dates import parse_date
 from indexer.extract.pdf_layout import (
     Fragment,

@@ -33,7 +33,7 @@ def main() -> int:
     lighthouse = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "var" / "audit" / "node_modules" / ".bin" / "lighthouse"
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     OUT.mkdir(parents=True, exist_ok=True)
-    from indexer.index_run import run_index
+    from indexer.indexing.run import run_index
     from tests.served_site import served_site
 
     with tempfile.TemporaryDirectory(prefix="audit-") as tmp:

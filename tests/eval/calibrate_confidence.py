@@ -9,7 +9,7 @@ one: that same Q&A dev half asked on the demo corpus + realdocs, which hold
 no government answers on passports, elections or the Woo procedure.
 
 Each question's top five passages are labelled good or not as the evaluation
-judges them; a logistic regression over :data:`indexer.answer_confidence.FEATURES`
+judges them; a logistic regression over :data:`indexer.search.answer_confidence.FEATURES`
 gives the confidence; the threshold is the one that best tells questions whose
 top five hold a good answer from those that do not. The result goes to
 ``indexer/data/answer-confidence.json``. The test part is never read here.
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.answer_confidence import DATA, FEATURES, ConfidenceModel, features
-from indexer.index_run import run_index
-from indexer.search_service import SearchService
+from indexer.search.answer_confidence import DATA, FEATURES, ConfidenceModel, features
+from indexer.indexing.run import run_index
+from indexer.search.service import SearchService
 from tests.eval import harness, qa_pages
 from tests.eval.harness import EvalQuery, first_good_rank
 

@@ -39,10 +39,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.index_run import run_index
-from indexer.search_service import SearchService
+from indexer.indexing.run import run_index
+from indexer.search.service import SearchService
 from indexer.sources import document_id
-from indexer.whoosh_index import BASELINE, FOUNDATION, PRODUCT, RankingConfig
+from indexer.model import BASELINE, FOUNDATION, PRODUCT, RankingConfig
 from tests.eval import qa_pages
 from tests.eval.bootstrap import paired_bootstrap, reciprocal_rank
 from tests.eval.naive_pipeline import NaiveIndex

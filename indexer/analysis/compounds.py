@@ -21,7 +21,7 @@ import bisect
 import math
 from functools import lru_cache
 
-from indexer.dutch_analysis import fold_accents, load_word_list
+from indexer.analysis.word_lists import fold_accents, load_word_list
 
 MIN_WORD = 8  # shorter words are not split
 MIN_PART = 4

@@ -14,7 +14,7 @@ the newest, most complete version, with the other places beside it.
   per passage.
 - :func:`collapse` (per search): the matching passages, one per group.
 
-No search engine here: :mod:`indexer.whoosh_index` stores the fingerprints in
+No search engine here: :mod:`indexer.engine.whoosh.index` stores the fingerprints in
 a column and hands the arrays over.
 """
 
@@ -25,7 +25,7 @@ import re
 
 import numpy as np
 
-from indexer.dutch_analysis import fold_accents
+from indexer.analysis.word_lists import fold_accents
 
 K = 16  # hashes per passage
 SHARED = 6  # hashes two sketches must share to be compared at all

@@ -2,7 +2,7 @@
 passages in order, and facet counts, each computed over whole posting lists
 with numpy instead of a matcher walked passage by passage in Python.
 
-No Whoosh here. :mod:`indexer.whoosh_index` reads each query term's posting
+No Whoosh here. :mod:`indexer.engine.whoosh.index` reads each query term's posting
 list (passage numbers and term frequencies) and the fields' lengths, and hands
 them over as arrays; the arithmetic is Whoosh's BM25F (``whoosh.scoring.bm25``)
 so that the scores are the ones Whoosh's own search gives
@@ -85,78 +85,3 @@ def ranked(ids: np.ndarray, scores: np.ndarray, limit: int) -> tuple[np.ndarray,
         ids, scores = ids[keep], scores[keep]
     order = np.lexsort((ids, -scores))[:limit]
     return ids[order], scores[order]
-
-
-# Facet counts -------------------------------------------------------------------
-
-
-class FacetTable:
-    """Type, sectors and year of every document, as arrays over document
-    ordinals: filters become masks and facet counts sums of weights.
-
-    ``meta`` maps a doc_id to (type, sectors, year), as
-    ``SearchIndex.document_meta`` gives it; a document without metadata passes
-    no filter and counts in no facet."""
-
-    FACETS = ("type", "sectors", "year")
-
-    def __init__(self, doc_ids: list[str], meta: dict[str, tuple[str, list[str], tuple[int, ...]]]):
-        self.size = len(doc_ids)
-        self.known = np.array([d in meta for d in doc_ids], dtype=bool)
-        self._values: dict[str, list[str]] = {}
-        self._counts: dict[str, np.ndarray] = {}  # facet -> (documents × values) occurrences
-        for facet in self.FACETS:
-            names: dict[str, int] = {}
-            rows, cols = [], []
-            for n, d in enumerate(doc_ids):
-                m = meta.get(d)
-                if m is None:
-                    continue
-                for v in self._facet_values(m, facet):
-                    rows.append(n)
-                    cols.append(names.setdefault(v, len(names)))
-            table = np.zeros((self.size, len(names)), dtype=np.int32)
-            np.add.at(table, (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)), 1)
-            self._values[facet] = list(names)
-            self._counts[facet] = table
-
-    @staticmethod
-    def _facet_values(m: tuple[str, list[str], tuple[int, ...]], facet: str) -> list[str]:
-        dtype, sectors, year = m
-        if facet == "type":
-            return [dtype]
-        if facet == "sectors":
-            return list(sectors)
-        if not year:
-            return []
-        return [str(year)] if isinstance(year, int) else [str(y) for y in year]  # DocumentRecord.years
-
-    def passing(self, filters: dict[str, list], skip: str | None = None) -> np.ndarray:
-        """Which documents pass the filters: any value within a facet, every
-        facet but ``skip``."""
-        out = self.known.copy()
-        for facet, wanted in filters.items():
-            if not wanted or facet == skip:
-                continue
-            names = self._values[facet]
-            cols = [names.index(v) for v in {str(w) for w in wanted} if v in names]
-            if not cols:
-                return np.zeros(self.size, dtype=bool)
-            out &= self._counts[facet][:, cols].any(axis=1)
-        return out
-
-    def counts(self, weights: np.ndarray, filters: dict[str, list] | None) -> dict[str, dict[str, int]]:
-        """Per type, sector and year, the sum of ``weights`` (one per document:
-        1 for a matching document, or its number of matching passages) over
-        the documents that pass the *other* facets' filters."""
-        filters = {f: vs for f, vs in (filters or {}).items() if vs}
-        out: dict[str, dict[str, int]] = {}
-        for facet in self.FACETS:
-            pool = weights * self.passing(filters, skip=facet)
-            sums = pool @ self._counts[facet] if self._values[facet] else np.zeros(0, dtype=np.int64)
-            out[facet] = {v: int(c) for v, c in zip(self._values[facet], sums) if c > 0}
-        return {
-            "type": dict(sorted(out["type"].items(), key=lambda kv: (-kv[1], kv[0]))),
-            "sector": dict(sorted(out["sectors"].items())),
-            "year": dict(sorted(out["year"].items(), reverse=True)),
-        }

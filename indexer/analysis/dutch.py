@@ -9,7 +9,7 @@ Filter()`` builds a :class:`Chain`, which is itself callable on text::
     [t.text for t in analyzer("Samenwerkingsverbanden in het so-onderwijs")]
     # ['samenwerkingsverband', 'so-onderwijs', 'so', 'onderwijs']
 
-Nothing here imports the search engine; ``indexer.whoosh_index`` adapts these
+Nothing here imports the search engine; ``indexer.engine.whoosh.index`` adapts these
 chains to Whoosh's analyzer protocol, so index and query side share one chain.
 """
 
@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-DATA_DIR = Path(__file__).parent / "data"
+from indexer.analysis.compounds import compound_terms
+
+from indexer.analysis.word_lists import fold_accents, load_word_list
 
 # Kinds of token: a plain word, a hyphenated whole ("vo-school") and one of
 # its parts ("vo", "school").
@@ -307,14 +307,6 @@ class LowercaseFilter(Filter):
             yield tok
 
 
-def fold_accents(text: str) -> str:
-    """``geïntegreerde`` -> ``geintegreerde``; ASCII passes through untouched."""
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 class AccentFoldFilter(Filter):
     per_word = True
 
@@ -324,14 +316,6 @@ class AccentFoldFilter(Filter):
             yield tok
 
 
-def load_word_list(name: str) -> frozenset[str]:
-    """A word list shipped in ``indexer/data`` (``#`` starts a comment)."""
-    words = set()
-    for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            words.add(fold_accents(line.lower()))
-    return frozenset(words)
 
 
 @lru_cache(maxsize=None)
@@ -415,14 +399,12 @@ class CompoundPartsFilter(Filter):
 
     Used for a field of its own, so that a match on a part can weigh less
     than a match on the whole word. ``split`` maps a lower-case, accent-folded
-    word to its parts (see :mod:`indexer.compound_splitter`)."""
+    word to its parts (see :mod:`indexer.analysis.compounds`)."""
 
     per_word = True
 
     def __init__(self, split: Callable[[str], list[str]] | None = None):
         if split is None:
-            from indexer.compound_splitter import compound_terms
-
             split = compound_terms
         self.split = split
 

@@ -23,9 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from indexer.documents import Hit
+from indexer.model import Hit
 
-DATA = Path(__file__).parent / "data" / "answer-confidence.json"
+DATA = Path(__file__).resolve().parent.parent / "data" / "answer-confidence.json"
 FEATURES = ("share", "log_score", "top_ratio")
 
 

@@ -19,7 +19,7 @@ Excluded words and phrases are bounded the same way. What is dropped sets
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from indexer.model import QueryPlan
 
 MAX_QUERY_CHARS = 500
 MAX_WORDS = 32
@@ -40,24 +40,6 @@ _QUESTION_START = re.compile(
     r"is|zijn|heeft|hebben|wordt|worden|bestaat|geldt)\b",
     re.IGNORECASE,
 )
-
-
-@dataclass
-class QueryPlan:
-    text: str
-    words: list[str] = field(default_factory=list)
-    phrases: list[list[str]] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
-    excluded_phrases: list[list[str]] = field(default_factory=list)
-    is_question: bool = False
-    truncated: bool = False
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.words or self.phrases)
-
-    def all_words(self) -> list[str]:
-        return self.words + [w for p in self.phrases for w in p]
 
 
 def _words(text: str) -> list[str]:

@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from indexer.documents import Block, ExtractedDocument, ExtractionError
+from indexer.model import Block, ExtractedDocument, ExtractionError
 
 # Bump when extraction changes what it returns for the same file.
 EXTRACTOR_VERSION = 6

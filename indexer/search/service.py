@@ -15,12 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from indexer import answer_confidence
-from indexer.documents import DocumentRecord, Passage, SearchResponse
-from indexer.memory_release import release_free_memory
-from indexer.index_store import IndexStore
-from indexer.query_parser import parse_query
-from indexer.whoosh_index import PRODUCT, SCHEMA_VERSION, SORTS, RankingConfig, SearchIndex
+from indexer.search import answer_confidence
+from indexer.model import DocumentRecord, Passage, SearchResponse
+from indexer.search.memory_release import release_free_memory
+from indexer.indexing.store import IndexStore
+from indexer.search.query_parser import parse_query
+from indexer.engine.backend import SearchBackend, backend_class
+from indexer.model import PRODUCT, SORTS, RankingConfig
 
 MAX_K = 100
 CACHE_SIZE = 64  # responses kept per process (each holds its hits' text: about 30 kB)
@@ -34,9 +35,10 @@ class IndexMissingError(Exception):
 
 
 class SearchService:
-    def __init__(self, index_root: str | Path):
+    def __init__(self, index_root: str | Path, backend: type[SearchBackend] | None = None):
         self.store = IndexStore(index_root)
-        self._index: SearchIndex | None = None
+        self.backend = backend or backend_class()
+        self._index: SearchBackend | None = None
         self._generation: Path | None = None
         self._source_dir: str | None = None
         self._lock = threading.Lock()
@@ -47,31 +49,31 @@ class SearchService:
 
     # -- the live index -------------------------------------------------------------
 
-    def _live_index(self) -> SearchIndex:
+    def _live_index(self) -> SearchBackend:
         generation = self.store.current_generation()
         if generation is not None and generation == self._generation and self._index is not None:
             return self._index  # the same generation, already open (checking it again cost 0.3 ms)
-        if generation is None or not SearchIndex.exists(generation):
+        if generation is None or not self.backend.exists(generation):
             raise IndexMissingError(
                 f"Er is nog geen index in {self.store.root}. Maak die met: expertisebank index"
             )
         if generation != self._generation:
             self._cache.clear()
             manifest = self.store.read_manifest(generation)
-            if manifest.get("schema_version") != SCHEMA_VERSION:
+            if manifest.get("schema_version") != self.backend.schema_version:
                 raise IndexMissingError(
                     f"De index in {self.store.root} is met een oudere versie gemaakt. "
                     "Bouw hem opnieuw op met: expertisebank index --full"
                 )
             self._source_dir = manifest.get("source_dir")
             old = self._index
-            self._index = SearchIndex(generation)
+            self._index = self.backend(generation)
             self._generation = generation
             if old is not None:
                 old.close()
         return self._index
 
-    def _on_live_index(self, read: Callable[[SearchIndex], T]) -> T:
+    def _on_live_index(self, read: Callable[[SearchBackend], T]) -> T:
         """``read(index)`` under the lock. A commit that lands while it reads
         can close the reader it holds (Whoosh's ``ReaderClosed``: the index
         reopens its searcher when it notices the commit); then it reads
@@ -149,7 +151,7 @@ class SearchService:
                 self._cache.move_to_end(key)
                 return replace(cached, took_ms=_ms(started))
 
-        def read(index: SearchIndex):
+        def read(index: SearchBackend):
             result = index.search(plan, mode=mode, limit=k, offset=(page - 1) * k, filters=filters, config=config,
                                   sort=sort, facets=facets, per_document=per_document)
             # "Bedoelde u": whenever a word is unknown, even if near words found results
@@ -174,7 +176,7 @@ class SearchService:
 
     def ask(self, question: str, *, k: int = 5, filters: dict[str, list] | None = None) -> SearchResponse:
         """The passages that best answer a question, each with its confidence
-        (:mod:`indexer.answer_confidence`), and whether any of them answers it
+        (:mod:`indexer.search.answer_confidence`), and whether any of them answers it
         well enough (``answered``; below the threshold the vraagbaak says it
         found no good answer)."""
         response = self.search(question, k=k, mode="passages", filters=filters)
@@ -207,6 +209,13 @@ class SearchService:
         """Autocomplete: titles and frequent words for what is being typed."""
         text = (text or "")[:100]
         return self._on_live_index(lambda index: index.autocomplete(text, limit))
+
+    def health(self) -> dict:
+        """The live index's :meth:`~indexer.engine.backend.SearchBackend.health`
+        and its generation's name."""
+        health = self._on_live_index(lambda index: index.health())
+        health["generation"] = self._generation.name if self._generation else None
+        return health
 
     def stats(self) -> dict:
         stats = self._on_live_index(lambda index: index.stats())

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.dutch_analysis import DATA_DIR, WordTokenizer, fold_accents, stem_dutch
+from indexer.analysis.dutch import WordTokenizer, stem_dutch
+from indexer.analysis.word_lists import DATA_DIR, fold_accents
 
 THESAURUS_FILE = DATA_DIR / "thesaurus-nl.txt"
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 HEADING, PARAGRAPH = "heading", "paragraph"
+SORTS = ("relevance", "date")  # the orders a search can ask for
 
 DOCUMENT_TYPES = ("publicatie", "praktijkvoorbeeld", "verslag", "faq", "nieuws")
 SECTORS = ("po", "vo", "so")
@@ -238,3 +239,71 @@ class SearchResponse:
         if self.message:
             out["message"] = self.message
         return out
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    """How a query is turned into a ranking.
+
+    ``PRODUCT`` is what the site uses; ``FOUNDATION`` is the first release
+    (Dutch analysis, BM25F, coordination, phrases) and ``BASELINE`` plain
+    BM25; the evaluation scores all three in one run."""
+
+    name: str
+    field_boosts: dict[str, float] = field(default_factory=lambda: {"title": 2.5, "heading": 2.0, "body": 1.0})
+    all_words_required: bool = False
+    coordination: float = 0.6  # 0: none; 1: score scaled by share of words matched
+    part_boost: float = 0.6  # a part of a hyphenated query word, relative to the whole
+    bm25_b: float = 0.75
+    bm25_k1: float = 1.2
+    title_b: float = 0.4
+    heading_b: float = 0.4
+    compound_boost: float = 0.0  # a match on a compound's part (the "parts" field); 0: off
+    synonym_boost: float = 0.0  # an abbreviation or synonym from the thesaurus; 0: off
+    typo_boost: float = 0.0  # an index word close to an unknown or rare query word; 0: off
+    question_boost: float = 0.0  # a match in an FAQ passage's question; 0: off
+    prefer_newer: bool = False  # of two passages that say nearly the same, the newer first
+    # one idf per term, from its document frequency in the field where it is
+    # most common: a common word stays cheap in a short field (title, heading)
+    shared_idf: bool = False
+    # coordination weighs each query word by its idf: a rare word that a
+    # passage holds outweighs two common ones it lacks
+    idf_coordination: bool = False
+    context_credit: float = 1.0  # coordination credit of a word matched only in the title or headings
+
+
+FOUNDATION = RankingConfig("foundation")
+BASELINE = RankingConfig("baseline", field_boosts={"body": 1.0}, all_words_required=True, coordination=0.0)
+# Boosts chosen on the dev part of the evaluation (docs/ARCHITECTURE.md);
+# summing a word's options beat taking the best one (DisjunctionMax) there.
+# The title and heading path are shared by every passage under them, so they
+# weigh no more than the body; one idf per term, weighted coordination.
+PRODUCT = RankingConfig("product", field_boosts={"title": 1.0, "heading": 1.0, "body": 1.0}, coordination=0.8,
+                        compound_boost=0.7, synonym_boost=1.0, typo_boost=0.8, question_boost=2.0,
+                        prefer_newer=True, shared_idf=True, idf_coordination=True, context_credit=0.5)
+
+
+@dataclass
+class EngineResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] | None = None
+    searchable: bool = True  # False: every query word was a stop word
+
+
+@dataclass
+class QueryPlan:
+    text: str
+    words: list[str] = field(default_factory=list)
+    phrases: list[list[str]] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    excluded_phrases: list[list[str]] = field(default_factory=list)
+    is_question: bool = False
+    truncated: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.words or self.phrases)
+
+    def all_words(self) -> list[str]:
+        return self.words + [w for p in self.phrases for w in p]

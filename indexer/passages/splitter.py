@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.documents import HEADING, PARAGRAPH, Block, ExtractedDocument, Passage
+from indexer.model import HEADING, PARAGRAPH, Block, ExtractedDocument, Passage
 from indexer.extract.dates import DUTCH_MONTHS, parse_date
 
 MIN_WORDS = 50

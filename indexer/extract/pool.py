@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Iterable
 
-from indexer.documents import ExtractedDocument, ExtractionError, SourceFile
+from indexer.model import ExtractedDocument, ExtractionError, SourceFile
 
 DEFAULT_TIMEOUT = 60.0  # seconds per file
 DEFAULT_MEMORY_MB = 2048  # address space a worker may add to what it inherited
