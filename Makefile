@@ -11,7 +11,7 @@ PORT   ?= 8000
 INDEX  ?= var/index
 SOURCE ?= corpus
 
-.PHONY: install install-bench index run serve test eval audit bench bench-quick loadtest pdfs html-pages clean
+.PHONY: install install-bench index run serve test lint format eval audit bench bench-quick loadtest pdfs html-pages clean
 
 install: $(STAMP)
 
@@ -33,6 +33,15 @@ serve: install
 # one test process per core, a module's tests in the same process (its fixtures are built once)
 test: install
 	$(BIN)/pytest -q -n auto --dist loadfile
+
+# ruff (pinned in the dev extra, configured in pyproject.toml): lint and format check
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 eval: install
 	$(BIN)/python -m tests.eval.run_eval

@@ -10,9 +10,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlencode
 
 import psutil
@@ -68,15 +68,29 @@ class LiveServer:
 def live_server(index_root: Path, workers: int = 2, env: dict | None = None) -> Iterator[LiveServer]:
     port = free_port()
     full_env = dict(os.environ)
-    full_env.update({
-        "EXPERTISEBANK_API_RATE_LIMIT": "off",  # measuring the search, not the limiter
-        "EXPERTISEBANK_SECRET_KEY": "bench-only",
-    })
+    full_env.update(
+        {
+            "EXPERTISEBANK_API_RATE_LIMIT": "off",  # measuring the search, not the limiter
+            "EXPERTISEBANK_SECRET_KEY": "bench-only",
+        }
+    )
     full_env.update(env or {})
     process = subprocess.Popen(
-        [str(BIN / "expertisebank"), "serve", "--index", str(index_root), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers)],
-        env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(BIN / "expertisebank"),
+            "serve",
+            "--index",
+            str(index_root),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     server = LiveServer(process, port)
     try:

@@ -36,8 +36,9 @@ def loadtest_source(work: Path) -> Path:
         shutil.rmtree(source, ignore_errors=True)
         shutil.copytree(REPO / "corpus", source, ignore=shutil.ignore_patterns("tools"))
         shutil.copytree(synthetic, source / "synthetic", ignore=shutil.ignore_patterns("catalogue.toml", ".*"))
-        extra = re.sub(r'^\["', '["synthetic/', (synthetic / "catalogue.toml").read_text(encoding="utf-8"),
-                       flags=re.MULTILINE)  # the table keys, not the values
+        extra = re.sub(
+            r'^\["', '["synthetic/', (synthetic / "catalogue.toml").read_text(encoding="utf-8"), flags=re.MULTILINE
+        )  # the table keys, not the values
         with (source / "catalogue.toml").open("a", encoding="utf-8") as fh:
             fh.write("\n" + extra)
         stamp.write_text("demo corpus + corpus-10000\n")
@@ -69,10 +70,29 @@ def main() -> None:
         rss_before = server.rss_mb()["total"]
         started = time.perf_counter()
         proc = subprocess.run(
-            [str(BIN / "locust"), "-f", str(REPO / "bench" / "locustfile.py"), "--headless",
-             "--users", str(args.users), "--spawn-rate", str(args.users), "--run-time", f"{args.seconds}s",
-             "--host", server.base, "--csv", str(prefix), "--only-summary", "--stop-timeout", "10"],
-            capture_output=True, text=True, cwd=REPO, timeout=args.seconds + 120,
+            [
+                str(BIN / "locust"),
+                "-f",
+                str(REPO / "bench" / "locustfile.py"),
+                "--headless",
+                "--users",
+                str(args.users),
+                "--spawn-rate",
+                str(args.users),
+                "--run-time",
+                f"{args.seconds}s",
+                "--host",
+                server.base,
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--stop-timeout",
+                "10",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=args.seconds + 120,
         )
         elapsed = time.perf_counter() - started
         rss_after = server.rss_mb()
@@ -89,27 +109,31 @@ def main() -> None:
             errors = failures
         if name == "search":
             search_p95 = float(r["95%"])
-        table.append(f"| {name} | {r['Request Count']} | {failures} | {float(r['Requests/s']):.1f} | "
-                     f"{r['50%']} | {r['95%']} | {r['99%']} | {r['Max Response Time'].split('.')[0]} |")
+        table.append(
+            f"| {name} | {r['Request Count']} | {failures} | {float(r['Requests/s']):.1f} | "
+            f"{r['50%']} | {r['95%']} | {r['99%']} | {r['Max Response Time'].split('.')[0]} |"
+        )
     ok = errors == 0 and search_p95 is not None and search_p95 < SEARCH_P95_GOAL_MS
-    body = "\n".join([
-        "## Load test",
-        "",
-        header(command_line()),
-        f"{args.users} concurrent clients (locust, each waiting 0.5-1.5 s between requests) for {args.seconds} s "
-        f"against gunicorn ({args.workers} sync workers) on 127.0.0.1; index of {documents:,} documents "
-        "(demo corpus + 10,000 generated). Mix: search 60%, ask 20%, suggest 20%, drawn from 3,000 distinct "
-        f"queries. Locust ran {elapsed:.0f} s on the same 2 cores as the server.",
-        "",
-        "| request | count | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |",
-        "|---|---|---|---|---|---|---|---|",
-        *table,
-        "",
-        f"Goal: zero errors and search p95 under {SEARCH_P95_GOAL_MS} ms: "
-        f"{'met' if ok else '**not met**'} ({errors} errors, search p95 {search_p95} ms). "
-        f"Server RSS {rss_before:.0f} MB before, {rss_after['total']:.0f} MB after "
-        f"(workers {' + '.join(f'{w:.0f}' for w in rss_after['workers'])} MB).",
-    ])
+    body = "\n".join(
+        [
+            "## Load test",
+            "",
+            header(command_line()),
+            f"{args.users} concurrent clients (locust, each waiting 0.5-1.5 s between requests) for {args.seconds} s "
+            f"against gunicorn ({args.workers} sync workers) on 127.0.0.1; index of {documents:,} documents "
+            "(demo corpus + 10,000 generated). Mix: search 60%, ask 20%, suggest 20%, drawn from 3,000 distinct "
+            f"queries. Locust ran {elapsed:.0f} s on the same 2 cores as the server.",
+            "",
+            "| request | count | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---|---|---|---|---|---|---|",
+            *table,
+            "",
+            f"Goal: zero errors and search p95 under {SEARCH_P95_GOAL_MS} ms: "
+            f"{'met' if ok else '**not met**'} ({errors} errors, search p95 {search_p95} ms). "
+            f"Server RSS {rss_before:.0f} MB before, {rss_after['total']:.0f} MB after "
+            f"(workers {' + '.join(f'{w:.0f}' for w in rss_after['workers'])} MB).",
+        ]
+    )
     path = write_section("loadtest", body)
     print(body)
     print(f"written to {path}")

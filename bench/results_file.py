@@ -34,25 +34,33 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, AttributeError):
         pass
-    return f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores{mem}; {system}; Python {platform.python_version()}"
 
 
 def commit() -> str:
     repo = RESULTS.parent.parent
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             cwd=repo, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                ":!bench/RESULTS.md"], capture_output=True, text=True,
-                               cwd=repo, timeout=5).stdout.strip()
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=repo, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/RESULTS.md"],
+            capture_output=True,
+            text=True,
+            cwd=repo,
+            timeout=5,
+        ).stdout.strip()
         return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
 def header(command: str) -> str:
-    return (f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}\n- machine: {machine()}\n"
-            f"- command: `{command}`\n- commit: {commit()}\n")
+    return (
+        f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}\n- machine: {machine()}\n"
+        f"- command: `{command}`\n- commit: {commit()}\n"
+    )
 
 
 def write_section(name: str, body: str) -> Path:

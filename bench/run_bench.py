@@ -22,7 +22,6 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -169,8 +168,10 @@ class Latency:
 
     def row(self, label: str) -> str:
         n = sum(len(x) for x in self.passes)
-        return (f"| {label} | {self.stat(50):.1f} | {self.stat(95):.1f} | {self.stat(99):.1f} | "
-                f"{len(self.passes)} × {n // max(1, len(self.passes))} |")
+        return (
+            f"| {label} | {self.stat(50):.1f} | {self.stat(95):.1f} | {self.stat(99):.1f} | "
+            f"{len(self.passes)} × {n // max(1, len(self.passes))} |"
+        )
 
 
 def measure(fn, target, passes: list[list[BenchQuery]], warmup: list[BenchQuery]) -> Latency:
@@ -203,8 +204,10 @@ def plan_for(quick: bool) -> Plan:
 def ingestion_rows(label: str, runs: list[IndexRun], stats: dict) -> tuple[str, float]:
     secs = statistics.median(r.seconds for r in runs)
     pages = stats["pdf_pages"] + (stats["documents"] - stats["pdf"])
-    row = (f"| {label} | {len(runs)} | {secs:.1f} | {stats['documents'] / secs:.0f} | {pages / secs:.0f} | "
-           f"{stats['bytes'] / 2**20 / secs:.2f} | {max(r.peak_rss_mb for r in runs):.0f} |")
+    row = (
+        f"| {label} | {len(runs)} | {secs:.1f} | {stats['documents'] / secs:.0f} | {pages / secs:.0f} | "
+        f"{stats['bytes'] / 2**20 / secs:.2f} | {max(r.peak_rss_mb for r in runs):.0f} |"
+    )
     return row, secs
 
 
@@ -260,7 +263,7 @@ def run(plan: Plan, work: Path) -> str:
     started_all = time.perf_counter()
     mix = query_mix(plan.passes * plan.per_pass + 40)
     warmup, rest = mix[:40], mix[40:]
-    passes = [rest[i * plan.per_pass:(i + 1) * plan.per_pass] for i in range(plan.passes)]
+    passes = [rest[i * plan.per_pass : (i + 1) * plan.per_pass] for i in range(plan.passes)]
     kinds = {k: sum(q.kind == k for q in rest) for k in ("keyword", "question", "filter")}
 
     ingest_rows, search_rows, memory_rows, notes = [], [], [], []
@@ -281,12 +284,19 @@ def run(plan: Plan, work: Path) -> str:
             print(f"  reusing the index built {saved['date']}", flush=True)
         else:
             runs = []
-            for i in range(plan.first_runs[size]):
+            for _ in range(plan.first_runs[size]):
                 runs.append(index_run(source, fresh(root), full=True))
                 print(f"  first-time index: {runs[-1].seconds:.1f} s", flush=True)
             if size in REUSABLE:
-                stamp.write_text(json.dumps({"code": code_version(), "date": time.strftime("%Y-%m-%d %H:%M"),
-                                             "runs": [r.__dict__ for r in runs]}))
+                stamp.write_text(
+                    json.dumps(
+                        {
+                            "code": code_version(),
+                            "date": time.strftime("%Y-%m-%d %H:%M"),
+                            "runs": [r.__dict__ for r in runs],
+                        }
+                    )
+                )
             label = f"{size:,} docs, first time"
         row, first = ingestion_rows(label, runs, stats)
         ingest_rows.append(row)
@@ -298,15 +308,28 @@ def run(plan: Plan, work: Path) -> str:
             full_again = [index_run(source, root, full=True) for _ in range(1 if size >= 10000 else 3)]
             row, full_secs = ingestion_rows(f"{size:,} docs, unchanged `--full` (extraction cache)", full_again, stats)
             ingest_rows.append(row)
-            notes.append(f"{size:,} docs: re-run {secs / first:.1%} and `--full` re-run {full_secs / first:.1%} "
-                         "of first time")
+            notes.append(
+                f"{size:,} docs: re-run {secs / first:.1%} and `--full` re-run {full_secs / first:.1%} of first time"
+            )
         else:
             notes.append(f"{size:,} docs: re-run {secs / first:.1%} of first time (no `--full` re-run at this size)")
         if size == 10000 or (plan.quick and size == 1000):
-            targets.append((f"unchanged re-run ≤ 5% of first time ({size:,} docs)", "≤ 5%", f"{secs / first:.1%}",
-                            secs / first <= 0.05))
-            targets.append((f"`--full` re-run ≤ 5% of first time ({size:,} docs)", "≤ 5%", f"{full_secs / first:.1%}",
-                            full_secs / first <= 0.05))
+            targets.append(
+                (
+                    f"unchanged re-run ≤ 5% of first time ({size:,} docs)",
+                    "≤ 5%",
+                    f"{secs / first:.1%}",
+                    secs / first <= 0.05,
+                )
+            )
+            targets.append(
+                (
+                    f"`--full` re-run ≤ 5% of first time ({size:,} docs)",
+                    "≤ 5%",
+                    f"{full_secs / first:.1%}",
+                    full_secs / first <= 0.05,
+                )
+            )
 
         passages = runs[-1].report["passages"]
         size_mb = index_size_mb(root)
@@ -319,9 +342,11 @@ def run(plan: Plan, work: Path) -> str:
             http = measure(latencies_http, server, size_passes, warmup)
             rss = server.rss_mb()
         search_rows.append(http.row(f"{size:,} docs, HTTP `/api/search` (gunicorn, 2 workers)"))
-        memory_rows.append(f"| {size:,} | {passages:,} | {size_mb:.0f} | {rss['master']:.0f} | "
-                           f"{' + '.join(f'{w:.0f}' for w in rss['workers'])} | {rss['total']:.0f} | "
-                           f"{rss['pss_total']:.0f} |")
+        memory_rows.append(
+            f"| {size:,} | {passages:,} | {size_mb:.0f} | {rss['master']:.0f} | "
+            f"{' + '.join(f'{w:.0f}' for w in rss['workers'])} | {rss['total']:.0f} | "
+            f"{rss['pss_total']:.0f} |"
+        )
 
         if size in (10000,) or (plan.quick and size == 1000):
             print("  tantivy reference", flush=True)
@@ -332,19 +357,30 @@ def run(plan: Plan, work: Path) -> str:
             tv = measure(latencies_tantivy, reference, passes, warmup)
             search_rows.append(tv.row(f"{size:,} docs, tantivy reference (in-process, {n:,} passages)"))
             ratio50, ratio95 = inproc.stat(50) / tv.stat(50), inproc.stat(95) / tv.stat(95)
-            notes.append(f"{size:,} docs: tantivy built its index of the same passages in {build_secs:.1f} s "
-                         f"(the product: {first:.1f} s including extraction)")
-            targets.append((f"engine within 5× of tantivy, p50 ({size:,} docs)", "≤ 5×", f"{ratio50:.1f}×", ratio50 <= 5))
-            targets.append((f"engine within 5× of tantivy, p95 ({size:,} docs)", "≤ 5×", f"{ratio95:.1f}×", ratio95 <= 5))
-            targets.append((f"HTTP search p95 ({size:,} docs)", "≤ 25 ms", f"{http.stat(95):.1f} ms", http.stat(95) <= 25))
+            notes.append(
+                f"{size:,} docs: tantivy built its index of the same passages in {build_secs:.1f} s "
+                f"(the product: {first:.1f} s including extraction)"
+            )
+            targets.append(
+                (f"engine within 5× of tantivy, p50 ({size:,} docs)", "≤ 5×", f"{ratio50:.1f}×", ratio50 <= 5)
+            )
+            targets.append(
+                (f"engine within 5× of tantivy, p95 ({size:,} docs)", "≤ 5×", f"{ratio95:.1f}×", ratio95 <= 5)
+            )
+            targets.append(
+                (f"HTTP search p95 ({size:,} docs)", "≤ 25 ms", f"{http.stat(95):.1f} ms", http.stat(95) <= 25)
+            )
             targets.append((f"server RSS ({size:,} docs)", "≤ 300 MB", f"{rss['total']:.0f} MB", rss["total"] <= 300))
 
             print("  drop one new publication", flush=True)
             drops = [drop_one(source, root, t) for t in range(plan.drops)]
             remove_drops(source, root)
             med = statistics.median(drops)
-            notes.append(f"{size:,} docs: one new PDF searchable after " + ", ".join(f"{d:.2f}" for d in drops)
-                         + f" s (median {med:.2f} s)")
+            notes.append(
+                f"{size:,} docs: one new PDF searchable after "
+                + ", ".join(f"{d:.2f}" for d in drops)
+                + f" s (median {med:.2f} s)"
+            )
             targets.append((f"one new publication searchable ({size:,} docs)", "≤ 2 s", f"{med:.2f} s", med <= 2))
         if size == 50000:
             targets.append(("HTTP search p95 (50,000 docs)", "≤ 50 ms", f"{http.stat(95):.1f} ms", http.stat(95) <= 50))
@@ -361,17 +397,25 @@ def run(plan: Plan, work: Path) -> str:
     ours_secs = statistics.median(r.seconds for r in ours)
     again = [index_run(pdfs, work / "index-pdf", full=True) for _ in range(plan.pdf_runs)]
     again_secs = statistics.median(r.seconds for r in again)
-    ingest_rows.append(f"| {plan.pdf_docs} PDFs ({pages} pages): pdfplumber `extract_text` alone, 1 process | "
-                       f"{plan.pdf_runs} | {floor_secs:.1f} | {plan.pdf_docs / floor_secs:.1f} | {pages / floor_secs:.1f} | "
-                       f"{pstats['bytes'] / 2**20 / floor_secs:.2f} | |")
+    ingest_rows.append(
+        f"| {plan.pdf_docs} PDFs ({pages} pages): pdfplumber `extract_text` alone, 1 process | "
+        f"{plan.pdf_runs} | {floor_secs:.1f} | {plan.pdf_docs / floor_secs:.1f} | {pages / floor_secs:.1f} | "
+        f"{pstats['bytes'] / 2**20 / floor_secs:.2f} | |"
+    )
     row, _ = ingestion_rows(f"{plan.pdf_docs} PDFs: `expertisebank index`, first time", ours, pstats)
     ingest_rows.append(row)
     row, _ = ingestion_rows(f"{plan.pdf_docs} PDFs: unchanged `--full` (extraction cache)", again, pstats)
     ingest_rows.append(row)
     ratio = ours_secs / floor_secs
     targets.append(("PDF ingestion vs `extract_text` alone", "≤ 1.2×", f"{ratio:.2f}×", ratio <= 1.2))
-    targets.append(("PDF `--full` re-run ≤ 5% of first time", "≤ 5%", f"{again_secs / ours_secs:.1%}",
-                    again_secs / ours_secs <= 0.05))
+    targets.append(
+        (
+            "PDF `--full` re-run ≤ 5% of first time",
+            "≤ 5%",
+            f"{again_secs / ours_secs:.1%}",
+            again_secs / ours_secs <= 0.05,
+        )
+    )
 
     total = time.perf_counter() - started_all
     lines = [

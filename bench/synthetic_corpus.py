@@ -22,10 +22,12 @@ from pathlib import Path
 
 TYPES = ("publicatie", "praktijkvoorbeeld", "verslag", "faq", "nieuws")
 SECTORS = ("po", "vo", "so")
-DOMAIN = ("passend onderwijs samenwerkingsverband leerlingen speciaal onderwijs regulier ondersteuning "
-          "schoolbesturen integratie experiment beleidsregel thuisnabij zorgplicht ontwikkelingsperspectief "
-          "terugplaatsing symbiose inclusief basisondersteuning arrangement cluster leerlingvolgsysteem "
-          "medezeggenschapsraad taalontwikkelingsstoornis jeugdhulp gemeente inspectie bekostiging").split()
+DOMAIN = (
+    "passend onderwijs samenwerkingsverband leerlingen speciaal onderwijs regulier ondersteuning "
+    "schoolbesturen integratie experiment beleidsregel thuisnabij zorgplicht ontwikkelingsperspectief "
+    "terugplaatsing symbiose inclusief basisondersteuning arrangement cluster leerlingvolgsysteem "
+    "medezeggenschapsraad taalontwikkelingsstoornis jeugdhulp gemeente inspectie bekostiging"
+).split()
 
 
 class WordSampler:
@@ -76,9 +78,11 @@ def document(sampler: WordSampler, rng: random.Random, n_words: int) -> tuple[st
 
 def html_page(title: str, date: str, sections) -> str:
     body = "".join(f"<h2>{h}</h2>" + "".join(f"<p>{p}</p>" for p in ps) for h, ps in sections)
-    return (f'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>{title}</title>'
-            f'<meta name="date" content="{date}"></head><body><nav><a href="/">Home</a></nav>'
-            f"<main><article><h1>{title}</h1>{body}</article></main><footer>Colofon</footer></body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>{title}</title>'
+        f'<meta name="date" content="{date}"></head><body><nav><a href="/">Home</a></nav>'
+        f"<main><article><h1>{title}</h1>{body}</article></main><footer>Colofon</footer></body></html>"
+    )
 
 
 def pdf_file(path: Path, title: str, sections) -> int:
@@ -154,8 +158,9 @@ def generate(n_docs: int, out: Path, *, pdf_share: float = 0.02, seed: int = 202
         stats["bytes"] += path.stat().st_size
         sectors = sorted(rng.sample(SECTORS, rng.randint(1, 3)))
         rel = path.relative_to(out).as_posix()
-        catalogue.append(f'["{rel}"]\ntype = "{rng.choice(TYPES)}"\nsectors = {sectors!r}\ndate = "{date}"\n'
-                         .replace("'", '"'))
+        catalogue.append(
+            f'["{rel}"]\ntype = "{rng.choice(TYPES)}"\nsectors = {sectors!r}\ndate = "{date}"\n'.replace("'", '"')
+        )
     (out / "catalogue.toml").write_text("\n".join(catalogue), encoding="utf-8")
     return stats
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import tantivy
 
@@ -37,11 +37,13 @@ def _schema() -> tantivy.Schema:
 
 
 def _analyzer():
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-            .filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.ascii_fold())
-            .filter(tantivy.Filter.stemmer("dutch"))
-            .build())
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("dutch"))
+        .build()
+    )
 
 
 class TantivyReference:
@@ -106,9 +108,12 @@ class TantivyReference:
             shown += 1
             if shown >= k:
                 break
-        searcher.aggregate(query, {
-            "type": {"terms": {"field": "type"}},
-            "sectors": {"terms": {"field": "sectors"}},
-            "year": {"terms": {"field": "year"}},
-        })
+        searcher.aggregate(
+            query,
+            {
+                "type": {"terms": {"field": "type"}},
+                "sectors": {"terms": {"field": "sectors"}},
+                "year": {"terms": {"field": "year"}},
+            },
+        )
         return result.count

@@ -27,7 +27,10 @@ NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 index_option = click.option(
-    "--index", "index_dir", default=DEFAULT_INDEX, show_default=True,
+    "--index",
+    "index_dir",
+    default=DEFAULT_INDEX,
+    show_default=True,
     help="Indexmap (of zet EXPERTISEBANK_INDEX).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Eén JSON-object op stdout.")
@@ -48,19 +51,34 @@ def main() -> None:
 
 
 @main.command("index")
-@click.option("--source", "source_dir", default=DEFAULT_SOURCE, show_default=True,
-              type=click.Path(file_okay=False), help="Bronmap met PDF- en HTML-bestanden.")
+@click.option(
+    "--source",
+    "source_dir",
+    default=DEFAULT_SOURCE,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Bronmap met PDF- en HTML-bestanden.",
+)
 @index_option
-@click.option("--full", is_flag=True,
-              help="Een nieuwe indexmap opbouwen en die atomair inwisselen; alle bestanden worden opnieuw "
-                   "gelezen, ongewijzigde documenten worden uit de huidige index overgenomen.")
-@click.option("--from-scratch", is_flag=True,
-              help="Zoals --full, maar alle documenten opnieuw analyseren (niets overnemen).")
-@click.option("--status-file", type=click.Path(dir_okay=False), default=None,
-              help="Schrijf voortgang en verslag als JSON naar dit bestand (voor de beheerpagina).")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Een nieuwe indexmap opbouwen en die atomair inwisselen; alle bestanden worden opnieuw "
+    "gelezen, ongewijzigde documenten worden uit de huidige index overgenomen.",
+)
+@click.option(
+    "--from-scratch", is_flag=True, help="Zoals --full, maar alle documenten opnieuw analyseren (niets overnemen)."
+)
+@click.option(
+    "--status-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Schrijf voortgang en verslag als JSON naar dit bestand (voor de beheerpagina).",
+)
 @json_option
-def index_command(source_dir: str, index_dir: str, full: bool, from_scratch: bool, status_file: str | None,
-                  as_json: bool) -> None:
+def index_command(
+    source_dir: str, index_dir: str, full: bool, from_scratch: bool, status_file: str | None, as_json: bool
+) -> None:
     """Indexeer de bronmap (incrementeel: alleen nieuwe en gewijzigde bestanden)."""
     from tqdm import tqdm
 
@@ -114,8 +132,7 @@ def _busy_message(index_dir: str) -> str:
     except OSError:
         holder = ""
     detail = f" ({holder})" if holder else ""
-    return (f"Er loopt al een indexering voor {index_dir}{detail}. "
-            "Wacht tot die klaar is en probeer het dan opnieuw.")
+    return f"Er loopt al een indexering voor {index_dir}{detail}. Wacht tot die klaar is en probeer het dan opnieuw."
 
 
 def _write_failure(exc: OSError, index_dir: str) -> tuple[str, int]:
@@ -123,11 +140,13 @@ def _write_failure(exc: OSError, index_dir: str) -> tuple[str, int]:
     reason = exc.strerror or str(exc)
     where = f" ({exc.filename})" if exc.filename else ""
     if exc.errno in NO_SPACE:
-        return (f"Schijf vol: er is geen ruimte meer om de index in {index_dir} te schrijven{where}. "
-                "De vorige index is ongewijzigd. Maak ruimte vrij en indexeer opnieuw.", 2)
+        return (
+            f"Schijf vol: er is geen ruimte meer om de index in {index_dir} te schrijven{where}. "
+            "De vorige index is ongewijzigd. Maak ruimte vrij en indexeer opnieuw.",
+            2,
+        )
     if exc.errno in NOT_WRITABLE:
-        return (f"De indexmap {index_dir} is niet beschrijfbaar ({reason}){where}. "
-                "De vorige index is ongewijzigd.", 2)
+        return (f"De indexmap {index_dir} is niet beschrijfbaar ({reason}){where}. De vorige index is ongewijzigd.", 2)
     return f"Indexeren mislukt ({reason}){where}. De vorige index is ongewijzigd.", 1
 
 
@@ -160,7 +179,9 @@ _MARK_RE = re.compile(r"</?mark>")
 def _terminal_snippet(snippet: str) -> str:
     """``<mark>`` -> bold in a terminal, brackets elsewhere; then unescape."""
     tty = sys.stdout.isatty()
-    out = _MARK_RE.sub(lambda m: ("\033[1m" if tty else "[") if m.group() == "<mark>" else ("\033[0m" if tty else "]"), snippet)
+    out = _MARK_RE.sub(
+        lambda m: ("\033[1m" if tty else "[") if m.group() == "<mark>" else ("\033[0m" if tty else "]"), snippet
+    )
     return html.unescape(out)
 
 
@@ -179,7 +200,11 @@ def _print_response(response, *, heading: str) -> None:
         click.echo(f"    {_terminal_snippet(hit.snippet)}")
         click.echo(f"    {hit.source}")
         for place in hit.also:
-            also = f"ook als PDF (p. {place.page})" if place.format == "pdf" and place.page else f"ook als {place.format.upper()}"
+            also = (
+                f"ook als PDF (p. {place.page})"
+                if place.format == "pdf" and place.page
+                else f"ook als {place.format.upper()}"
+            )
             click.echo(f"    {also}: {place.source}")
 
 
@@ -200,8 +225,13 @@ def _filters(types, sectors, years) -> dict[str, list]:
 def search_command(index_dir, k, page, passages, types, sectors, years, as_json, query) -> None:
     """Zoek documenten (of passages) die bij QUERY passen."""
     service = _service(index_dir)
-    response = service.search(" ".join(query), k=k, page=page, mode="passages" if passages else "documents",
-                              filters=_filters(types, sectors, years))
+    response = service.search(
+        " ".join(query),
+        k=k,
+        page=page,
+        mode="passages" if passages else "documents",
+        filters=_filters(types, sectors, years),
+    )
     if as_json:
         _emit_json(response.as_json())
     else:

@@ -166,8 +166,16 @@ class Place:
         return "pdf" if self.source.lower().endswith(".pdf") else "html"
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.doc_id, "passage_id": self.passage_id, "title": self.title, "source": self.source,
-                "type": self.type, "format": self.format, "date": self.date, "page": self.page}
+        return {
+            "id": self.doc_id,
+            "passage_id": self.passage_id,
+            "title": self.title,
+            "source": self.source,
+            "type": self.type,
+            "format": self.format,
+            "date": self.date,
+            "page": self.page,
+        }
 
 
 @dataclass
@@ -187,7 +195,7 @@ class Hit:
     text: str
     sectors: list[str] = field(default_factory=list)
     passage_id: str | None = None
-    more: list["Hit"] = field(default_factory=list)  # further passages of this document
+    more: list[Hit] = field(default_factory=list)  # further passages of this document
     also: list[Place] = field(default_factory=list)  # other documents with the same text
     # the idf-weighted share of the query's words the passage holds (None: not known)
     match_share: float | None = None
@@ -278,9 +286,19 @@ BASELINE = RankingConfig("baseline", field_boosts={"body": 1.0}, all_words_requi
 # summing a word's options beat taking the best one (DisjunctionMax) there.
 # The title and heading path are shared by every passage under them, so they
 # weigh no more than the body; one idf per term, weighted coordination.
-PRODUCT = RankingConfig("product", field_boosts={"title": 1.0, "heading": 1.0, "body": 1.0}, coordination=0.8,
-                        compound_boost=0.7, synonym_boost=1.0, typo_boost=0.8, question_boost=2.0,
-                        prefer_newer=True, shared_idf=True, idf_coordination=True, context_credit=0.5)
+PRODUCT = RankingConfig(
+    "product",
+    field_boosts={"title": 1.0, "heading": 1.0, "body": 1.0},
+    coordination=0.8,
+    compound_boost=0.7,
+    synonym_boost=1.0,
+    typo_boost=0.8,
+    question_boost=2.0,
+    prefer_newer=True,
+    shared_idf=True,
+    idf_coordination=True,
+    context_credit=0.5,
+)
 
 
 @dataclass

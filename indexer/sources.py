@@ -23,11 +23,12 @@ import stat
 import time
 import tomllib
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from indexer.model import DOCUMENT_TYPES, SECTORS, SourceFile
 from indexer.extract.dates import parse_date
+from indexer.model import DOCUMENT_TYPES, SECTORS, SourceFile
 
 CATALOGUE_NAME = "catalogue.toml"
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
@@ -131,8 +132,9 @@ def catalogue_entries(source_dir: Path, cache_file: Path | None = None) -> dict[
     if cache_file is not None:
         tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
         try:
-            tmp.write_text(json.dumps({"key": key, "entries": entries}, default=str, ensure_ascii=False),
-                           encoding="utf-8")
+            tmp.write_text(
+                json.dumps({"key": key, "entries": entries}, default=str, ensure_ascii=False), encoding="utf-8"
+            )
             os.replace(tmp, cache_file)
         except OSError:  # a cache that cannot be written costs only time
             tmp.unlink(missing_ok=True)
@@ -263,7 +265,9 @@ def _catalogue_text(header: str, data: dict[str, dict[str, Any]]) -> str:
     parts = [header.rstrip("\n") + "\n"] if header.strip() else []
     for key in sorted(data):
         lines = [f"[{_toml_value(key)}]"]
-        lines += [f"{field} = {_toml_value(value)}" for field, value in data[key].items() if value not in (None, "", [])]
+        lines += [
+            f"{field} = {_toml_value(value)}" for field, value in data[key].items() if value not in (None, "", [])
+        ]
         parts.append("\n".join(lines) + "\n")
     return "\n".join(parts)
 

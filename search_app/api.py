@@ -30,9 +30,15 @@ def _required_query() -> None:
 
 def _nothing_asked(q: str, *, ask: bool = False) -> dict:
     """The answer to an empty ``q``: valid, and nothing found."""
-    return SearchResponse(query=q, total=0, took_ms=0.0, hits=[], facets=None if ask else {},
-                          answered=False if ask else None,
-                          message="Stel een vraag." if ask else "Geef een zoekvraag op.").as_json()
+    return SearchResponse(
+        query=q,
+        total=0,
+        took_ms=0.0,
+        hits=[],
+        facets=None if ask else {},
+        answered=False if ask else None,
+        message="Stel een vraag." if ask else "Geef een zoekvraag op.",
+    ).as_json()
 
 
 @api.get("/api/search")
@@ -41,8 +47,7 @@ def search():
     p = search_params(request.args, strict=True)
     if not p.q.strip():
         return jsonify(_nothing_asked(p.q))
-    response = service().search(p.q, k=p.k, page=p.page, mode=p.mode, filters=p.filters, sort=p.sort,
-                                facets=True)
+    response = service().search(p.q, k=p.k, page=p.page, mode=p.mode, filters=p.filters, sort=p.sort, facets=True)
     return jsonify(response.as_json())
 
 
@@ -61,25 +66,29 @@ def document(doc_id: str):
     if record is None:
         return jsonify(error=f"Geen document met id '{doc_id[:80]}'."), 404
     passages = service().passages(doc_id)
-    return jsonify({
-        "id": record.doc_id,
-        "title": record.title,
-        "source": record.source,
-        "format": record.format,
-        "type": record.type,
-        "sectors": record.sectors,
-        "date": record.date,
-        "author": record.author,
-        "description": record.description,
-        "url": record.url,
-        "pages": record.page_count,
-        "file": links.file_url(record.doc_id),
-        "page_url": links.document_url(record),
-        "headings": [{"level": lvl, "text": text, "page": page} for lvl, text, page in record.headings],
-        "passages": [{"id": p.id, "heading": p.heading, "page": p.page, "text": p.text} for p in passages],
-        "related": [{"id": r.doc_id, "title": r.title, "type": r.type, "score": round(score, 4)}
-                    for r, score in service().related(doc_id)],
-    })
+    return jsonify(
+        {
+            "id": record.doc_id,
+            "title": record.title,
+            "source": record.source,
+            "format": record.format,
+            "type": record.type,
+            "sectors": record.sectors,
+            "date": record.date,
+            "author": record.author,
+            "description": record.description,
+            "url": record.url,
+            "pages": record.page_count,
+            "file": links.file_url(record.doc_id),
+            "page_url": links.document_url(record),
+            "headings": [{"level": lvl, "text": text, "page": page} for lvl, text, page in record.headings],
+            "passages": [{"id": p.id, "heading": p.heading, "page": p.page, "text": p.text} for p in passages],
+            "related": [
+                {"id": r.doc_id, "title": r.title, "type": r.type, "score": round(score, 4)}
+                for r, score in service().related(doc_id)
+            ],
+        }
+    )
 
 
 @api.get("/api/suggest")
@@ -99,5 +108,6 @@ def healthz():
         health = service().health()
     except IndexMissingError as exc:
         return jsonify(status="geen index", error=str(exc)), 503
-    return jsonify(status="ok", documents=health["documents"], passages=health["passages"],
-                   generation=health["generation"])
+    return jsonify(
+        status="ok", documents=health["documents"], passages=health["passages"], generation=health["generation"]
+    )

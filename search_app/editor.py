@@ -10,11 +10,22 @@ import hmac
 import re
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
-from indexer.model import DOCUMENT_TYPES, SECTORS
 from indexer.extract.dates import parse_date
+from indexer.model import DOCUMENT_TYPES, SECTORS
 from indexer.search.service import IndexMissingError
 from indexer.sources import CatalogueError, update_catalogue
 from search_app import query_log, reindex_job
@@ -68,8 +79,13 @@ def dashboard():
         documents = service().documents()
     except IndexMissingError:
         documents = []
-    return render_template("editor/dashboard.html", documents=documents, status=reindex_job.current_status(index_dir),
-                           types=DOCUMENT_TYPES, sectors=SECTORS)
+    return render_template(
+        "editor/dashboard.html",
+        documents=documents,
+        status=reindex_job.current_status(index_dir),
+        types=DOCUMENT_TYPES,
+        sectors=SECTORS,
+    )
 
 
 @editor.get("/zoekvragen")
@@ -77,17 +93,20 @@ def queries():
     """What visitors look for and do not find (counts only; see query_log)."""
     log = current_app.extensions.get("query_log")
     counts = log.overview() if log else []
-    return render_template("editor/queries.html", enabled=log is not None, lists=query_log.report(counts),
-                           min_searches=query_log.MIN_SEARCHES,
-                           retention_days=log.retention_days if log else None)
+    return render_template(
+        "editor/queries.html",
+        enabled=log is not None,
+        lists=query_log.report(counts),
+        min_searches=query_log.MIN_SEARCHES,
+        retention_days=log.retention_days if log else None,
+    )
 
 
 @editor.get("/zoekvragen.csv")
 def queries_csv():
     log = current_app.extensions.get("query_log")
     body = query_log.as_csv(log.overview() if log else [])
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=zoekvragen.csv"})
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=zoekvragen.csv"})
 
 
 @editor.get("/status.json")
@@ -100,7 +119,10 @@ def _start_reindex(full: bool = False) -> None:
     if reindex_job.start(index_dir, source_dir, full=full):
         flash("De index wordt bijgewerkt; de voortgang staat hieronder.")
     else:
-        flash("Er loopt al een indexering. Uw wijziging wordt meegenomen bij de volgende run; start die zodra deze klaar is.")
+        flash(
+            "Er loopt al een indexering. Uw wijziging wordt meegenomen bij de volgende run; "
+            "start die zodra deze klaar is."
+        )
 
 
 @editor.post("/uploaden")

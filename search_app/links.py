@@ -51,7 +51,7 @@ def safe_target(target: str) -> str | None:
 
 
 def place_label(place: Place) -> str:
-    """"ook als PDF (p. 3)" / "ook als webpagina"."""
+    """ "ook als PDF (p. 3)" / "ook als webpagina"."""
     if place.format == "pdf":
         return f"ook als PDF (p. {place.page})" if place.page else "ook als PDF"
     return "ook als webpagina"

@@ -17,8 +17,11 @@ from search_app.request_params import BadParameter, query_text, search_params, s
 pages = Blueprint("pages", __name__)
 
 TYPE_LABELS = {
-    "publicatie": "Publicatie", "praktijkvoorbeeld": "Praktijkvoorbeeld", "verslag": "Verslag",
-    "faq": "Vraag en antwoord", "nieuws": "Nieuws",
+    "publicatie": "Publicatie",
+    "praktijkvoorbeeld": "Praktijkvoorbeeld",
+    "verslag": "Verslag",
+    "faq": "Vraag en antwoord",
+    "nieuws": "Nieuws",
 }
 SECTOR_LABELS = {"po": "primair onderwijs (po)", "vo": "voortgezet onderwijs (vo)", "so": "speciaal onderwijs (so)"}
 TOPICS_FILE = Path(__file__).parent / "data" / "topics-nl.txt"
@@ -29,8 +32,20 @@ EXAMPLE_QUESTIONS = (
     "Wat is het verschil tussen invlechting en ontvlechting?",
     "Hoe vraag ik een experiment samenwerking regulier en speciaal onderwijs aan?",
 )
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-          "oktober", "november", "december"]
+MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 
 @pages.app_template_filter("snippet")
@@ -87,8 +102,11 @@ def topics(limit: int = 8) -> list[str]:
     if log is not None:
         chosen = [c.query for c in log.overview() if c.kind == "zoeken" and c.zero_results < c.searches]
     try:
-        listed = [line.strip() for line in TOPICS_FILE.read_text(encoding="utf-8").splitlines()
-                  if line.strip() and not line.startswith("#")]
+        listed = [
+            line.strip()
+            for line in TOPICS_FILE.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
     except OSError:
         listed = []
     for topic in listed:
@@ -114,10 +132,17 @@ def web_link(url: str | None) -> str | None:
 @pages.app_context_processor
 def page_helpers():
     return {
-        "hit_url": links.hit_url, "document_url": links.document_url, "file_url": links.file_url,
-        "place_url": links.place_url, "place_label": links.place_label, "opened_url": links.opened_url,
-        "with_params": links.with_params, "toggled": links.toggled,
-        "TYPE_LABELS": TYPE_LABELS, "SECTOR_LABELS": SECTOR_LABELS, "file_label": file_label,
+        "hit_url": links.hit_url,
+        "document_url": links.document_url,
+        "file_url": links.file_url,
+        "place_url": links.place_url,
+        "place_label": links.place_label,
+        "opened_url": links.opened_url,
+        "with_params": links.with_params,
+        "toggled": links.toggled,
+        "TYPE_LABELS": TYPE_LABELS,
+        "SECTOR_LABELS": SECTOR_LABELS,
+        "file_label": file_label,
     }
 
 
@@ -147,8 +172,14 @@ def search_page():
         params = search_params(request.args)
         if params.q.strip():
             response = service().search(
-                params.q, k=params.k, page=params.page, mode=params.mode, filters=params.filters,
-                sort=params.sort, facets=True, per_document=3,
+                params.q,
+                k=params.k,
+                page=params.page,
+                mode=params.mode,
+                filters=params.filters,
+                sort=params.sort,
+                facets=True,
+                per_document=3,
             )
             if query_log() and params.page == 1 and not params.filters:
                 query_log().searched("zoeken", params.q, results=response.total)
@@ -160,8 +191,13 @@ def search_page():
     if response is not None and params is not None:
         last_page = max(1, min(1000, -(-response.total // params.k)))
     return render_template(
-        "search.html", q=request.args.get("q", ""), params=params, response=response, error=error,
-        args=request.args, last_page=last_page,
+        "search.html",
+        q=request.args.get("q", ""),
+        params=params,
+        response=response,
+        error=error,
+        args=request.args,
+        last_page=last_page,
         topics=topics() if response is not None and response.total == 0 else [],
         page_numbers=_pages_around(params.page, last_page) if params else [],
     ), status
@@ -188,9 +224,15 @@ def vraagbaak_page():
         error, status = str(exc), 400
     except IndexMissingError as exc:
         error, status = str(exc), 503
-    return render_template("vraagbaak.html", question=question, response=response, error=error, related=related,
-                           helpdesk_contact=current_app.config.get("HELPDESK_CONTACT"),
-                           examples=EXAMPLE_QUESTIONS), status
+    return render_template(
+        "vraagbaak.html",
+        question=question,
+        response=response,
+        error=error,
+        related=related,
+        helpdesk_contact=current_app.config.get("HELPDESK_CONTACT"),
+        examples=EXAMPLE_QUESTIONS,
+    ), status
 
 
 @pages.get("/open")
@@ -230,9 +272,17 @@ def documents_page():
     counts: dict[str, int] = {}
     for r in records:
         counts[r.type] = counts.get(r.type, 0) + 1
-    return render_template("documents.html", records=chosen[(page - 1) * BROWSE_PAGE_SIZE:page * BROWSE_PAGE_SIZE],
-                           total=len(chosen), kind=kind, counts=counts, page=page, last_page=last_page,
-                           page_numbers=_pages_around(page, last_page), args=request.args)
+    return render_template(
+        "documents.html",
+        records=chosen[(page - 1) * BROWSE_PAGE_SIZE : page * BROWSE_PAGE_SIZE],
+        total=len(chosen),
+        kind=kind,
+        counts=counts,
+        page=page,
+        last_page=last_page,
+        page_numbers=_pages_around(page, last_page),
+        args=request.args,
+    )
 
 
 @pages.get("/documenten/<doc_id>")
@@ -282,6 +332,6 @@ def original_file(doc_id: str):
         response.headers["Content-Type"] = "text/html"
         # someone else's page: shown inert (no scripts, no forms, no same-origin access)
         response.headers["Content-Security-Policy"] = (
-            "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'; frame-ancestors 'none'")
+            "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'; frame-ancestors 'none'"
+        )
     return response
-

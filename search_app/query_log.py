@@ -137,7 +137,8 @@ class QueryLog:
         try:
             with self._transaction() as db:
                 db.execute(
-                    f"INSERT INTO query_counts (day, kind, query, {columns}) VALUES (?, ?, ?, {', '.join('?' * len(counts))})"
+                    f"INSERT INTO query_counts (day, kind, query, {columns}) "
+                    f"VALUES (?, ?, ?, {', '.join('?' * len(counts))})"
                     f" ON CONFLICT (day, kind, query) DO UPDATE SET {updates}",
                     (self._today().isoformat(), kind, normalised, *counts.values()),
                 )
@@ -149,8 +150,13 @@ class QueryLog:
 
     def searched(self, kind: str, query: str, *, results: int, answered: bool = True) -> bool:
         """Count one search (the first results page only). False when not stored."""
-        return self._add(kind, query, searches=1, zero_results=int(results == 0),
-                         unanswered=int(kind == "vraagbaak" and not answered))
+        return self._add(
+            kind,
+            query,
+            searches=1,
+            zero_results=int(results == 0),
+            unanswered=int(kind == "vraagbaak" and not answered),
+        )
 
     def opened(self, kind: str, query: str) -> bool:
         """Count a visitor opening one of the results of ``query``."""

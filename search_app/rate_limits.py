@@ -45,8 +45,12 @@ def init_rate_limits(app: Flask) -> Limiter:
     """Limit the API blueprint and the editors' login (only failed attempts count)."""
     api_limit = limit_setting(app.config.get("API_RATE_LIMIT"), "EXPERTISEBANK_API_RATE_LIMIT")
     login_limit = limit_setting(app.config.get("LOGIN_RATE_LIMIT"), "EXPERTISEBANK_LOGIN_RATE_LIMIT")
-    limiter = Limiter(get_remote_address, storage_uri=app.config.get("RATE_LIMIT_STORAGE") or "memory://",
-                      headers_enabled=True, strategy="fixed-window")
+    limiter = Limiter(
+        get_remote_address,
+        storage_uri=app.config.get("RATE_LIMIT_STORAGE") or "memory://",
+        headers_enabled=True,
+        strategy="fixed-window",
+    )
     limiter.init_app(app)
     if api_limit:
         # one budget for the whole API, not one per endpoint; monitoring is never refused
@@ -54,7 +58,9 @@ def init_rate_limits(app: Flask) -> Limiter:
     if login_limit:
         # a decorated limit is checked by the wrapper, so the view is replaced by it
         app.view_functions["editor.login"] = limiter.limit(
-            login_limit, methods=["POST"], deduct_when=_failed_login,
+            login_limit,
+            methods=["POST"],
+            deduct_when=_failed_login,
         )(app.view_functions["editor.login"])
     app.extensions["rate_limiter"] = limiter
     return limiter

@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indexer.indexing.store import IndexStore
 from indexer.indexing.status import read_status
+from indexer.indexing.store import IndexStore
 
 STATUS_NAME = "status.json"
 LOG_NAME = "indexing.log"
@@ -32,13 +32,29 @@ def start(index_dir: str, source_dir: str, *, full: bool = False) -> bool:
         return False
     root = Path(index_dir)
     root.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "indexer.cli", "index", "--source", str(source_dir), "--index", str(index_dir),
-               "--status-file", str(status_path(index_dir))]
+    command = [
+        sys.executable,
+        "-m",
+        "indexer.cli",
+        "index",
+        "--source",
+        str(source_dir),
+        "--index",
+        str(index_dir),
+        "--status-file",
+        str(status_path(index_dir)),
+    ]
     if full:
         command.append("--full")
     with open(root / LOG_NAME, "ab") as log:
-        subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                         start_new_session=True, close_fds=True)
+        subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
     return True
 
 

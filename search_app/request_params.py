@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from indexer.model import DOCUMENT_TYPES, SECTORS
+from indexer.model import DOCUMENT_TYPES, SECTORS, SORTS
 from indexer.search.service import MODES, SearchService
-from indexer.model import SORTS
 
 MAX_QUERY_CHARS = 2000
 
@@ -55,8 +54,14 @@ def query_text(args: MultiDict, name: str = "q") -> str:
 STRICT_PARAMS = ("k", "page", "mode", "sort", "type", "sector", "year")
 
 
-def search_params(args: MultiDict, *, default_k: int = 10, default_mode: str = "documents",
-                  query_name: str = "q", strict: bool = False) -> SearchParams:
+def search_params(
+    args: MultiDict,
+    *,
+    default_k: int = 10,
+    default_mode: str = "documents",
+    query_name: str = "q",
+    strict: bool = False,
+) -> SearchParams:
     """The search parameters of a request. The pages take an empty value as
     "not given" (a form's "alle" option); the API (``strict``) follows its
     OpenAPI description, where an empty value is not a number or a choice."""

@@ -7,8 +7,10 @@ import unicodedata
 from pathlib import PurePath
 
 ALLOWED = {".pdf": "pdf", ".html": "html", ".htm": "html"}
-_HTML_START_RE = re.compile(rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<meta|<title|<article|<main|<p|<h[1-6])",
-                            re.IGNORECASE | re.DOTALL)
+_HTML_START_RE = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<meta|<title|<article|<main|<p|<h[1-6])",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 class UploadRejected(ValueError):

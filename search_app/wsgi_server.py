@@ -30,7 +30,7 @@ def _warm_up(worker) -> None:
 
 # The access log names no visitor: no address, no user agent, no query string
 # (a query can hold personal data; see search_app.query_log).
-ACCESS_LOG_FORMAT = '%(m)s %(U)s %(s)s %(B)s %(M)sms'
+ACCESS_LOG_FORMAT = "%(m)s %(U)s %(s)s %(B)s %(M)sms"
 
 
 def gunicorn_options(host: str = "127.0.0.1", port: int = 8000, workers: int = 2) -> dict:

@@ -24,8 +24,14 @@ from tests.conftest import CORPUS
 # Good files copied from the demo corpus, with a word each that finds them.
 GOOD_FILES = {
     "goed/po-raad-passend-onderwijs.html": ("webpaginas/po-raad-passend-onderwijs.html", "ontvlechting"),
-    "goed/leernetwerk-samenwerkingsverbanden.html": ("webpaginas/leernetwerk-samenwerkingsverbanden.html", "leernetwerk"),
-    "goed/webinar-experimenteerregeling.pdf": ("verslagen/webinar-experimenteerregeling-vragen-en-antwoorden.pdf", "webinar"),
+    "goed/leernetwerk-samenwerkingsverbanden.html": (
+        "webpaginas/leernetwerk-samenwerkingsverbanden.html",
+        "leernetwerk",
+    ),
+    "goed/webinar-experimenteerregeling.pdf": (
+        "verslagen/webinar-experimenteerregeling-vragen-en-antwoorden.pdf",
+        "webinar",
+    ),
 }
 
 DUTCH_TEXT = (
@@ -61,7 +67,11 @@ def raw_pdf(objects: list[bytes], *, root: int = 1, info: int | None = None) -> 
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
     info_ref = b" /Info %d 0 R" % info if info else b""
     out += b"trailer\n<< /Size %d /Root %d 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, root, info_ref, xref)
+        len(objects) + 1,
+        root,
+        info_ref,
+        xref,
+    )
     return bytes(out)
 
 
@@ -93,8 +103,11 @@ def many_pages_pdf(path: Path, pages: int) -> Path:
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
             b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (5 + 2 * i)
         )
-        objects.append(stream(text_content(
-            f"Pagina {i + 1}: een lange bundel over passend onderwijs en samenwerking in de regio.")))
+        objects.append(
+            stream(
+                text_content(f"Pagina {i + 1}: een lange bundel over passend onderwijs en samenwerking in de regio.")
+            )
+        )
     path.write_bytes(raw_pdf(objects))
     return path
 
@@ -104,8 +117,11 @@ def _one_page(content_ref: bytes, resources: bytes = b"<< /Font << /F1 3 0 R >> 
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Count 1 /Kids [4 0 R] >>",
         FONT,
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources " + resources
-        + b" /Contents " + content_ref + b" >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources "
+        + resources
+        + b" /Contents "
+        + content_ref
+        + b" >>",
     ]
 
 
@@ -128,13 +144,20 @@ def huge_image_pdf(path: Path, side: int = 20000) -> Path:
     a line of text beside it."""
     data = repeated_zlib(bytes(side * 100), side // 100)
     objects = _one_page(b"5 0 R", b"<< /Font << /F1 3 0 R >> /XObject << /Im1 6 0 R >> >>")
-    objects.append(stream(
-        b"q 500 0 0 500 50 200 cm /Im1 Do Q " + text_content(
-            "Een pagina met een enorme afbeelding over passend onderwijs en de ondersteuning van leerlingen.")))
+    objects.append(
+        stream(
+            b"q 500 0 0 500 50 200 cm /Im1 Do Q "
+            + text_content(
+                "Een pagina met een enorme afbeelding over passend onderwijs en de ondersteuning van leerlingen."
+            )
+        )
+    )
     objects.append(
         b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (side, side, len(data))
-        + data + b"\nendstream"
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (side, side, len(data))
+        + data
+        + b"\nendstream"
     )
     path.write_bytes(raw_pdf(objects))
     return path
@@ -192,10 +215,10 @@ def broken_xref_pdf(path: Path, source: Path) -> Path:
     """A real PDF with garbage written over its middle and its xref table."""
     data = bytearray(source.read_bytes())
     mid = len(data) // 2
-    data[mid:mid + 2000] = os.urandom(2000)
+    data[mid : mid + 2000] = os.urandom(2000)
     xref = data.rfind(b"\nxref") + 1
     if xref > 0:  # the table's entries, not the trailer
-        data[xref + 5:xref + 65] = b"\x00garbage\xff" * 6
+        data[xref + 5 : xref + 65] = b"\x00garbage\xff" * 6
     path.write_bytes(bytes(data))
     return path
 
@@ -204,16 +227,22 @@ def broken_xref_pdf(path: Path, source: Path) -> Path:
 
 
 def html_page(title: str, body: str, head_extra: str = "") -> str:
-    return (f"<!DOCTYPE html>\n<html lang=\"nl\"><head>{head_extra}<title>{title}</title></head>\n"
-            f"<body><main><h1>{title}</h1>\n<p>{body}</p>\n<p>{body}</p></main></body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="nl"><head>{head_extra}<title>{title}</title></head>\n'
+        f"<body><main><h1>{title}</h1>\n<p>{body}</p>\n<p>{body}</p></main></body></html>\n"
+    )
 
 
 def deeply_nested_html(path: Path, depth: int = 50_000) -> Path:
     text = DUTCH_TEXT.format(marker="diepgenestepagina")
     path.write_text(
         "<!DOCTYPE html><html><head><title>Diep genest</title></head><body>"
-        + "<div><span>" * (depth // 2) + text + "</span></div>" * (depth // 2)
-        + "</body></html>", encoding="utf-8")
+        + "<div><span>" * (depth // 2)
+        + text
+        + "</span></div>" * (depth // 2)
+        + "</body></html>",
+        encoding="utf-8",
+    )
     return path
 
 

@@ -120,7 +120,7 @@ def scanned_pdf(path: Path) -> Path:
     img = Image.new("L", (1240, 1754), 255)
     draw = ImageDraw.Draw(img)
     for i in range(30):
-        draw.text((100, 100 + 40 * i), "Gescande brief over passend onderwijs, regel %d" % i, fill=0)
+        draw.text((100, 100 + 40 * i), f"Gescande brief over passend onderwijs, regel {i}", fill=0)
     c = _canvas(path)
     c.drawImage(ImageReader(img), 0, 0, width=WIDTH, height=HEIGHT)
     c.showPage()

@@ -10,8 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 
 class SiteDidNotStart(RuntimeError):
@@ -30,9 +30,24 @@ def served_site(index: Path, env: dict[str, str] | None = None, wait: float = 30
     /healthz answers, and stop it afterwards."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "indexer.cli", "serve", "--index", str(index), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1"],
-        env=dict(os.environ, **(env or {})), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "indexer.cli",
+            "serve",
+            "--index",
+            str(index),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env=dict(os.environ, **(env or {})),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait
     try:
@@ -43,7 +58,7 @@ def served_site(index: Path, env: dict[str, str] | None = None, wait: float = 30
                         break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SiteDidNotStart(f"gunicorn did not answer on {base} within {wait:.0f} s")
+                    raise SiteDidNotStart(f"gunicorn did not answer on {base} within {wait:.0f} s") from None
                 time.sleep(0.2)
         yield base
     finally:

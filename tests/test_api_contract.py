@@ -21,8 +21,9 @@ CONFIG = Path(__file__).parent / "contract" / "schemathesis.toml"
 
 @pytest.fixture
 def client(demo_index):
-    return create_app({"INDEX_DIR": str(demo_index), "TESTING": True, "API_RATE_LIMIT": "off",
-                       "QUERY_LOG": "off"}).test_client()
+    return create_app(
+        {"INDEX_DIR": str(demo_index), "TESTING": True, "API_RATE_LIMIT": "off", "QUERY_LOG": "off"}
+    ).test_client()
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +40,27 @@ def test_schemathesis_finds_no_failures(served, tmp_path):
     if cli is None:
         pytest.skip("schemathesis is not installed (pip install -e '.[dev]')")
     run = subprocess.run(
-        [cli, "--config-file", str(CONFIG), "run", f"{served}/api/openapi.json", "--checks", "all",
-         "--seed", "20261201", "--max-examples", "60", "--workers", "1", "--generation-deterministic"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        [
+            cli,
+            "--config-file",
+            str(CONFIG),
+            "run",
+            f"{served}/api/openapi.json",
+            "--checks",
+            "all",
+            "--seed",
+            "20261201",
+            "--max-examples",
+            "60",
+            "--workers",
+            "1",
+            "--generation-deterministic",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     tail = run.stdout[-3000:]
     assert run.returncode == 0, tail  # non-zero on any failure
     generated = re.search(r"(\d+) generated", tail)
@@ -69,8 +88,12 @@ def test_a_missing_q_or_an_empty_choice_is_refused(client):
 
 
 def test_405_says_what_is_allowed(client):
-    for method, path in (("post", "/api/search"), ("delete", "/healthz"), ("put", "/zoeken"),
-                         ("trace", "/api/documents/x")):
+    for method, path in (
+        ("post", "/api/search"),
+        ("delete", "/healthz"),
+        ("put", "/zoeken"),
+        ("trace", "/api/documents/x"),
+    ):
         response = getattr(client, method)(path) if method != "trace" else client.open(path, method="TRACE")
         assert response.status_code == 405
         assert "GET" in response.headers["Allow"].split(", ")

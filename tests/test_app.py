@@ -42,9 +42,23 @@ def test_api_ask(client):
     assert data["hits"][0]["text"].startswith("Er zijn geen subsidies beschikbaar")
 
 
-@pytest.mark.parametrize("query", ["", "q=x&k=", "q=x&k=abc", "q=x&k=0", "q=x&mode=alles", "q=x&type=boek",
-                                   "q=x&sector=mbo", "q=x&year=twintig", "q=x&sort=alfabet", "q=x&page=0",
-                                   "q=x&k=-1", "q=" + "a" * 2001])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=x&k=",
+        "q=x&k=abc",
+        "q=x&k=0",
+        "q=x&mode=alles",
+        "q=x&type=boek",
+        "q=x&sector=mbo",
+        "q=x&year=twintig",
+        "q=x&sort=alfabet",
+        "q=x&page=0",
+        "q=x&k=-1",
+        "q=" + "a" * 2001,
+    ],
+)
 def test_bad_parameters_get_a_400_with_a_dutch_message(client, query):
     response = client.get(f"/api/search?{query}")
     assert response.status_code == 400

@@ -24,11 +24,23 @@ ALLOWED = {
     "indexer.sources": {"indexer.model", "indexer.extract"},
     "indexer.passages": {"indexer.model", "indexer.analysis", "indexer.extract"},
     "indexer.engine": {"indexer.model", "indexer.analysis", "indexer.passages"},
-    "indexer.indexing": {"indexer.model", "indexer.sources", "indexer.extract", "indexer.passages",
-                         "indexer.analysis", "indexer.engine"},
+    "indexer.indexing": {
+        "indexer.model",
+        "indexer.sources",
+        "indexer.extract",
+        "indexer.passages",
+        "indexer.analysis",
+        "indexer.engine",
+    },
     "indexer.search": {"indexer.model", "indexer.analysis", "indexer.engine", "indexer.indexing"},
-    "indexer.cli": {"indexer.model", "indexer.sources", "indexer.indexing", "indexer.search", "indexer.engine",
-                    "search_app"},
+    "indexer.cli": {
+        "indexer.model",
+        "indexer.sources",
+        "indexer.indexing",
+        "indexer.search",
+        "indexer.engine",
+        "search_app",
+    },
     "search_app": {"indexer.model", "indexer.sources", "indexer.extract", "indexer.indexing", "indexer.search"},
 }
 # Only these may import an engine's own modules; the rest go through indexer.engine.backend.
@@ -53,8 +65,12 @@ def imports_of(name: str, path: Path, known: dict[str, Path] | None = None) -> s
     implicitly anyway and is left out."""
     known = known if known is not None else modules()
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    type_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
-                 and getattr(node.test, "id", None) == "TYPE_CHECKING" for n in ast.walk(node)}
+    type_only = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+        for n in ast.walk(node)
+    }
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     for node in ast.walk(tree):
@@ -109,8 +125,9 @@ def test_only_the_engine_touches_whoosh():
 
 def test_there_are_no_import_cycles():
     known = modules()
-    graph = {name: {t for t in imports_of(name, path, known) if t in known and t != name}
-             for name, path in known.items()}
+    graph = {
+        name: {t for t in imports_of(name, path, known) if t in known and t != name} for name, path in known.items()
+    }
     state: dict[str, int] = {}
     cycles = []
 
@@ -118,7 +135,7 @@ def test_there_are_no_import_cycles():
         state[node] = 1
         for nxt in sorted(graph[node]):
             if nxt in trail or state.get(nxt) == 1:
-                cycles.append(" -> ".join(trail[trail.index(nxt):] + [nxt]) if nxt in trail else f"{node} -> {nxt}")
+                cycles.append(" -> ".join(trail[trail.index(nxt) :] + [nxt]) if nxt in trail else f"{node} -> {nxt}")
             elif state.get(nxt) is None:
                 visit(nxt, trail + [nxt])
         state[node] = 2
@@ -131,7 +148,7 @@ def test_there_are_no_import_cycles():
 
 def long_functions() -> list[str]:
     found = []
-    for name, path in modules().items():
+    for path in modules().values():
         lines = path.read_text(encoding="utf-8").splitlines()
         for node in ast.walk(ast.parse("\n".join(lines))):
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from whoosh import query as wq, scoring
+from whoosh import scoring
 
 import indexer.engine.whoosh.index as wi
 from indexer.engine.facets import FacetTable
 from indexer.engine.whoosh.array_ranking import bm25, ranked
-from indexer.model import FOUNDATION, PRODUCT
 from indexer.indexing.run import run_index
 from indexer.indexing.store import IndexStore
+from indexer.model import FOUNDATION, PRODUCT
 from indexer.search.query_parser import parse_query
 
 from .conftest import CORPUS
@@ -55,8 +55,9 @@ def _whoosh_reference(ix, text: str, mode: str, filters: dict, config, limit: in
         return None
     searcher = ix._ix.searcher(weighting=ix._weighting(config))
     try:
-        every = sorted(((score, n) for score, n in searcher.search(q, limit=None).top_n),
-                       key=lambda sn: (-sn[0], sn[1]))
+        every = sorted(
+            ((score, n) for score, n in searcher.search(q, limit=None).top_n), key=lambda sn: (-sn[0], sn[1])
+        )
     finally:
         searcher.close()
     meta, doc_of = ix.document_meta(), ix._doc_of_docnum()
@@ -88,8 +89,7 @@ def _whoosh_reference(ix, text: str, mode: str, filters: dict, config, limit: in
         per_doc[doc_of[n]] = per_doc.get(doc_of[n], 0) + 1
     weights = {d: (1 if mode == "documents" else c) for d, c in per_doc.items()}
     facets = facet_counts_reference(weights, meta, filters)
-    kept = [(s, n) for s, n in every
-            if not filters or (doc_of[n] in meta and passes_filters(meta[doc_of[n]], filters))]
+    kept = [(s, n) for s, n in every if not filters or (doc_of[n] in meta and passes_filters(meta[doc_of[n]], filters))]
     top = one_per_content(kept)
     total = len(top)
     stored = ix.searcher()
@@ -98,8 +98,14 @@ def _whoosh_reference(ix, text: str, mode: str, filters: dict, config, limit: in
 
 def _assert_same(ix, text, mode, filters, config, limit=8):
     expected = _whoosh_reference(ix, text, mode, filters, config, limit)
-    got = ix.search(parse_query(text), mode=mode, limit=limit, filters=filters, facets=True,
-                    config=replace(config, prefer_newer=False))
+    got = ix.search(
+        parse_query(text),
+        mode=mode,
+        limit=limit,
+        filters=filters,
+        facets=True,
+        config=replace(config, prefer_newer=False),
+    )
     if expected is None:
         assert not got.searchable
         return
@@ -127,9 +133,11 @@ def test_ranked_breaks_ties_by_passage_number_and_keeps_every_tie_at_the_cut():
     assert ranked(ids, scores, 10)[0].tolist() == [3, 5, 1, 7, 9, 8]
 
 
-@pytest.mark.parametrize("config", [PRODUCT, FOUNDATION, replace(PRODUCT, name="other-b", bm25_b=0.5,
-                                                                        bm25_k1=1.6, coordination=0.3)],
-                         ids=["product", "foundation", "other-weighting"])
+@pytest.mark.parametrize(
+    "config",
+    [PRODUCT, FOUNDATION, replace(PRODUCT, name="other-b", bm25_b=0.5, bm25_k1=1.6, coordination=0.3)],
+    ids=["product", "foundation", "other-weighting"],
+)
 def test_array_ranking_equals_whoosh_scoring_every_match(demo_index, config):
     ix = wi.SearchIndex(IndexStore(demo_index).current_generation())
     try:
@@ -172,8 +180,12 @@ def test_arrays_skip_deleted_passages_and_read_every_posting(tmp_path):
         arrays = ix._index_arrays()
         assert [not reader.is_deleted(n) for n in range(arrays.size)] == arrays.live.tolist()
         term = {w: ix.analyse_query_word(w)[0][0] for w in ("onderwijs", "passend", "leerlingen")}
-        for fieldname, text in [("body", term["onderwijs"]), ("title", term["passend"]),
-                                ("heading", term["leerlingen"]), ("parts", term["onderwijs"])]:
+        for fieldname, text in [
+            ("body", term["onderwijs"]),
+            ("title", term["passend"]),
+            ("heading", term["leerlingen"]),
+            ("parts", term["onderwijs"]),
+        ]:
             ids, tf = arrays.postings(fieldname, text)
             whoosh_ids, whoosh_tf = [], []
             for leaf, offset in reader.leaf_readers():
@@ -231,8 +243,14 @@ def test_pinpoint_snippets_equal_snippets_from_analysing_again(demo_index, monke
 def test_facet_table_counts_match_the_plain_definition():
     rng = random.Random(5)
     types, sectors = ["publicatie", "faq", "nieuws"], ["po", "vo", "so", "sbo"]
-    meta = {f"d{i}": (rng.choice(types), sorted(rng.sample(sectors, rng.randint(0, 3))),
-                      rng.choice([None, 2019, 2020, 2021])) for i in range(300)}
+    meta = {
+        f"d{i}": (
+            rng.choice(types),
+            sorted(rng.sample(sectors, rng.randint(0, 3))),
+            rng.choice([None, 2019, 2020, 2021]),
+        )
+        for i in range(300)
+    }
     doc_ids = sorted(meta) + ["zonder-metadata"]
     table = FacetTable(doc_ids, meta)
     for trial in range(40):

@@ -13,18 +13,44 @@ from pathlib import Path
 import pytest
 
 from indexer.engine.backend import (
-    BACKENDS, BackendWriter, SearchBackend, UnknownBackendError, backend_class, backend_name,
+    BACKENDS,
+    BackendWriter,
+    SearchBackend,
+    UnknownBackendError,
+    backend_class,
+    backend_name,
 )
 from indexer.model import DocumentRecord, Passage
 from indexer.search.query_parser import parse_query
 
 
-def record(doc_id: str, title: str, *, type: str = "publicatie", sectors=("po",), date="2022-03-01",
-           passages: int = 1, state: str = "s1") -> DocumentRecord:
-    return DocumentRecord(doc_id=doc_id, source=f"{doc_id}.html", format="html", title=title, type=type,
-                          sectors=list(sectors), date=date, url=None, author=None, description=None,
-                          page_count=None, headings=[(1, title, None)], passage_count=passages, state=state,
-                          indexed_at="2026-12-01T00:00:00")
+def record(
+    doc_id: str,
+    title: str,
+    *,
+    type: str = "publicatie",
+    sectors=("po",),
+    date="2022-03-01",
+    passages: int = 1,
+    state: str = "s1",
+) -> DocumentRecord:
+    return DocumentRecord(
+        doc_id=doc_id,
+        source=f"{doc_id}.html",
+        format="html",
+        title=title,
+        type=type,
+        sectors=list(sectors),
+        date=date,
+        url=None,
+        author=None,
+        description=None,
+        page_count=None,
+        headings=[(1, title, None)],
+        passage_count=passages,
+        state=state,
+        indexed_at="2026-12-01T00:00:00",
+    )
 
 
 def passage(doc_id: str, number: int, text: str, heading: str = "Inleiding") -> Passage:
@@ -34,30 +60,74 @@ def passage(doc_id: str, number: int, text: str, heading: str = "Inleiding") -> 
 # Four documents: two about the same subject, one whose passage another repeats.
 DOCS = {
     "toelating": (
-        record("toelating", "Toelating tot het speciaal onderwijs", type="publicatie", sectors=("so",),
-               date="2021-05-01", passages=2),
-        [passage("toelating", 0, "Een toelaatbaarheidsverklaring geeft een leerling toegang tot het speciaal "
-                                 "onderwijs. Het samenwerkingsverband beslist over de verklaring."),
-         passage("toelating", 1, "De verklaring geldt voor een bepaalde periode. Daarna beoordeelt het "
-                                 "samenwerkingsverband opnieuw of de leerling speciaal onderwijs nodig heeft.",
-                 heading="Duur van de verklaring")],
+        record(
+            "toelating",
+            "Toelating tot het speciaal onderwijs",
+            type="publicatie",
+            sectors=("so",),
+            date="2021-05-01",
+            passages=2,
+        ),
+        [
+            passage(
+                "toelating",
+                0,
+                "Een toelaatbaarheidsverklaring geeft een leerling toegang tot het speciaal "
+                "onderwijs. Het samenwerkingsverband beslist over de verklaring.",
+            ),
+            passage(
+                "toelating",
+                1,
+                "De verklaring geldt voor een bepaalde periode. Daarna beoordeelt het "
+                "samenwerkingsverband opnieuw of de leerling speciaal onderwijs nodig heeft.",
+                heading="Duur van de verklaring",
+            ),
+        ],
     ),
     "thuiszitters": (
-        record("thuiszitters", "Thuiszitters terug naar school", type="praktijkvoorbeeld", sectors=("po", "vo"),
-               date="2023-09-15"),
-        [passage("thuiszitters", 0, "Scholen en gemeenten werken samen om thuiszitters zo snel mogelijk weer "
-                                    "onderwijs te laten volgen, met een plan voor elke leerling.")],
+        record(
+            "thuiszitters",
+            "Thuiszitters terug naar school",
+            type="praktijkvoorbeeld",
+            sectors=("po", "vo"),
+            date="2023-09-15",
+        ),
+        [
+            passage(
+                "thuiszitters",
+                0,
+                "Scholen en gemeenten werken samen om thuiszitters zo snel mogelijk weer "
+                "onderwijs te laten volgen, met een plan voor elke leerling.",
+            )
+        ],
     ),
     "ondersteuning": (
-        record("ondersteuning", "Basisondersteuning in het voortgezet onderwijs", type="publicatie",
-               sectors=("vo",), date="2020-01-10"),
-        [passage("ondersteuning", 0, "Elke school biedt basisondersteuning. Wat een school daarnaast biedt, "
-                                     "staat in het schoolondersteuningsprofiel.")],
+        record(
+            "ondersteuning",
+            "Basisondersteuning in het voortgezet onderwijs",
+            type="publicatie",
+            sectors=("vo",),
+            date="2020-01-10",
+        ),
+        [
+            passage(
+                "ondersteuning",
+                0,
+                "Elke school biedt basisondersteuning. Wat een school daarnaast biedt, "
+                "staat in het schoolondersteuningsprofiel.",
+            )
+        ],
     ),
     "kopie": (
         record("kopie", "Nieuwsbrief over thuiszitters", type="nieuws", sectors=("po",), date="2024-02-01"),
-        [passage("kopie", 0, "Scholen en gemeenten werken samen om thuiszitters zo snel mogelijk weer "
-                             "onderwijs te laten volgen, met een plan voor elke leerling.")],
+        [
+            passage(
+                "kopie",
+                0,
+                "Scholen en gemeenten werken samen om thuiszitters zo snel mogelijk weer "
+                "onderwijs te laten volgen, met een plan voor elke leerling.",
+            )
+        ],
     ),
 }
 
@@ -189,8 +259,11 @@ def test_replace_is_delete_then_add_and_shows_the_new_text(index):
     new = record("ondersteuning", rec.title, type="publicatie", sectors=("vo",), date="2025-01-01", state="s2")
     writer = index.writer()
     writer.delete_document("ondersteuning")
-    writer.add_document(new, [passage("ondersteuning", 0, "Extra ondersteuning krijgt een leerling met een "
-                                                          "ontwikkelingsperspectief.")], new.sectors)
+    writer.add_document(
+        new,
+        [passage("ondersteuning", 0, "Extra ondersteuning krijgt een leerling met een ontwikkelingsperspectief.")],
+        new.sectors,
+    )
     writer.commit()
     index.refresh()
     assert search(index, "schoolondersteuningsprofiel").total == 0
@@ -228,8 +301,9 @@ def test_the_same_text_in_two_documents_is_one_hit_with_the_other_place(index):
 
 def test_filters_keep_documents_with_a_chosen_value_of_every_facet(index):
     assert [h.doc_id for h in search(index, "onderwijs", filters={"sectors": ["so"]}).hits] == ["toelating"]
-    both = search(index, "onderwijs leerling", filters={"type": ["publicatie", "praktijkvoorbeeld"],
-                                                         "year": ["2021", "2023"]})
+    both = search(
+        index, "onderwijs leerling", filters={"type": ["publicatie", "praktijkvoorbeeld"], "year": ["2021", "2023"]}
+    )
     assert {h.doc_id for h in both.hits} == {"toelating", "thuiszitters"}
     assert search(index, "onderwijs", filters={"year": ["1999"]}).total == 0
 
@@ -278,7 +352,8 @@ def test_autocomplete_offers_titles_and_words_for_a_prefix(index):
 
 def test_near_words_correct_a_typo_but_not_a_known_word(index):
     assert index.corrections(["toelaatbaarheidsverklring"]) == {
-        "toelaatbaarheidsverklring": "toelaatbaarheidsverklaring"}
+        "toelaatbaarheidsverklring": "toelaatbaarheidsverklaring"
+    }
     assert index.corrections(["onderwijs"]) == {}
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.model import SourceFile
 from indexer.extract.cache import ExtractionCache
 from indexer.extract.pool import ExtractionPool, Outcome
 from indexer.indexing.run import run_index
+from indexer.model import SourceFile
 from indexer.search.service import SearchService
 from indexer.sources import file_sha256, slugify
 from tests import bad_files
@@ -96,6 +96,7 @@ def test_other_encodings_are_decoded_not_garbled(hostile, indexed):
         assert text in body, (path, body[:200])
         assert "Ã" not in body and "\ufffd" not in body
         assert svc.document(slugify(path)).title.startswith("Financiën")
+
     def found(query):  # the same text in each encoding: one hit, the others its other places
         return {s for h in svc.search(query, k=50).hits for s in [h.source] + [p.source for p in h.also]}
 
@@ -124,8 +125,14 @@ def test_the_command_reports_each_bad_file_and_stays_within_time_and_memory(host
         sys.exit(done.returncode)
     """)
     env = {**os.environ, **LIMITS}
-    done = subprocess.run([sys.executable, "-c", wrapper, str(hostile.root), str(tmp_path / "ix")],
-                          capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, str(hostile.root), str(tmp_path / "ix")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=REPO,
+    )
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     for path, gists in hostile.reported.items():

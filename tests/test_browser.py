@@ -24,8 +24,15 @@ OUTPUT = Path(__file__).parent / "output"
 SHOTS = OUTPUT / "screenshots"
 AXE_OUT = OUTPUT / "axe"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                  "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 PASSWORD = "browser-test-wachtwoord"
 
 
@@ -72,9 +79,13 @@ def audit(page, name: str) -> None:
 
     results = Axe().run(page)
     violations = results.response["violations"]
-    (AXE_OUT / f"{name}.json").write_text(json.dumps(
-        [{"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": len(v["nodes"])} for v in violations],
-        indent=1), encoding="utf-8")
+    (AXE_OUT / f"{name}.json").write_text(
+        json.dumps(
+            [{"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": len(v["nodes"])} for v in violations],
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     bad = [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations if v["impact"] in ("serious", "critical")]
     assert not bad, f"{name}: {bad}"
 
@@ -209,7 +220,8 @@ def _page_types(server: str) -> dict[str, str]:
         "document-pdf": "/documenten/publicaties-beleidsregel-experimenten-regulier-speciaal-onderwijs-pdf",
         "alle-documenten": "/documenten",
         "vraagbaak": "/vraagbaak",
-        "vraagbaak-antwoorden": "/vraagbaak?vraag=Mogen+leerlingen+van+het+so+en+het+sbo+samen+in+%C3%A9%C3%A9n+groep+zitten%3F",
+        "vraagbaak-antwoorden": "/vraagbaak?vraag=Mogen+leerlingen+van+het+so+en+het+sbo+samen+in+"
+        "%C3%A9%C3%A9n+groep+zitten%3F",
         "vraagbaak-geen-antwoord": "/vraagbaak?vraag=Wat+kost+een+voetbalclub%3F",
         "privacy": "/privacy",
         "beheer-inloggen": "/beheer/inloggen",
@@ -231,8 +243,12 @@ def _overflow(page) -> tuple[int, list[str]]:
 def test_no_page_scrolls_sideways(browser, server, width):
     """Every page type at 320 and 375 px (a phone) and 1280 px: no horizontal
     scrolling, and a screenshot of each in tests/output/screenshots/."""
-    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 1000,
-                                  device_scale_factor=2 if width < 1000 else 1, locale="nl-NL")
+    context = browser.new_context(
+        viewport={"width": width, "height": 800},
+        is_mobile=width < 1000,
+        device_scale_factor=2 if width < 1000 else 1,
+        locale="nl-NL",
+    )
     page = context.new_page()
     wide = []
 
@@ -305,7 +321,10 @@ def test_the_vraagbaak_sends_on_enter_and_copies_an_answer_with_its_source(brows
 def test_picking_a_title_from_the_suggestions_opens_that_document(page, server):
     titles = _suggested(page, server, "praktijkvoorbeelden sam", "#zoeksuggesties option[label='document openen']")
     # what Chromium does when a datalist option is chosen
-    page.evaluate("""title => { const q = document.getElementById('q'); q.value = title;
-        q.dispatchEvent(new InputEvent('input', {inputType: 'insertReplacementText', bubbles: true})); }""", titles[0])
+    page.evaluate(
+        """title => { const q = document.getElementById('q'); q.value = title;
+        q.dispatchEvent(new InputEvent('input', {inputType: 'insertReplacementText', bubbles: true})); }""",
+        titles[0],
+    )
     page.wait_for_url("**/documenten/**")
     assert page.locator("h1").inner_text() == titles[0]

@@ -36,8 +36,9 @@ def test_passages_and_ask_json(runner, demo_index):
     result = runner.invoke(main, ["search", "--index", str(demo_index), "--json", "--passages", "symbiose"])
     ids = [h["id"] for h in json.loads(result.stdout)["hits"]]
     assert all("." in i for i in ids)
-    result = runner.invoke(main, ["ask", "--index", str(demo_index), "--json", "Wie", "zitten", "er", "in", "een",
-                                  "samenwerkingsverband?"])
+    result = runner.invoke(
+        main, ["ask", "--index", str(demo_index), "--json", "Wie", "zitten", "er", "in", "een", "samenwerkingsverband?"]
+    )
     data = json.loads(result.stdout)
     assert result.exit_code == 0 and len(data["hits"]) == 5
     assert "maken deel uit van een regionaal samenwerkingsverband" in data["hits"][0]["text"]
@@ -103,6 +104,7 @@ def test_missing_index_is_explained(runner, tmp_path):
 def test_console_script_is_installed(demo_index):
     exe = shutil.which("expertisebank", path=str(__import__("pathlib").Path(sys.executable).parent))
     assert exe, "the console script is missing from the virtual environment"
-    out = subprocess.run([exe, "search", "--index", str(demo_index), "--json", "EMB"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [exe, "search", "--index", str(demo_index), "--json", "EMB"], capture_output=True, text=True, check=True
+    )
     assert json.loads(out.stdout)["total"] >= 1

@@ -26,7 +26,7 @@ def test_tokenizer_keeps_numbers_hyphenated_words_and_offsets():
     tokens = list(WordTokenizer()(text))
     assert texts(tokens) == ["In", "2020-2021", "kregen", "152", "scholen", "so-sbo-bao", "1.250", "euro", "thema"]
     for t in tokens:
-        assert text[t.start:t.end].startswith(t.text)
+        assert text[t.start : t.end].startswith(t.text)
     assert [t.pos for t in tokens] == list(range(len(tokens)))
 
 
@@ -37,7 +37,11 @@ def test_tokenizer_splits_on_punctuation_but_not_inside_words():
 def test_hyphen_parts_follow_the_whole_with_consecutive_positions():
     tokens = list((WordTokenizer() | HyphenPartsFilter())("de vo-school hier"))
     assert [(t.text, t.pos, t.kind) for t in tokens] == [
-        ("de", 0, "word"), ("vo-school", 1, COMPOUND), ("vo", 1, PART), ("school", 2, PART), ("hier", 3, "word"),
+        ("de", 0, "word"),
+        ("vo-school", 1, COMPOUND),
+        ("vo", 1, PART),
+        ("school", 2, PART),
+        ("hier", 3, "word"),
     ]
 
 
@@ -82,10 +86,12 @@ def test_plain_analyzer_only_lowercases():
 
 
 def test_the_per_word_cache_gives_exactly_what_the_stream_gives():
-    from tests.conftest import CORPUS
     from indexer.analysis.dutch import compound_parts_analyzer, surface_analyzer
+    from tests.conftest import CORPUS
 
-    text = (CORPUS / "webpaginas" / "ondersteuningsprogramma-integratie-regulier-speciaal.html").read_text(encoding="utf-8")
+    text = (CORPUS / "webpaginas" / "ondersteuningsprogramma-integratie-regulier-speciaal.html").read_text(
+        encoding="utf-8"
+    )
     text += " so-sbo-bao thema's 2020-2021 1.250 - vo-school co-teaching"
     for chain in (index_analyzer(), query_analyzer(), surface_analyzer(), compound_parts_analyzer(), plain_analyzer()):
         fast = [(t.text, t.pos, t.start, t.end, t.kind) for t in chain(text)]
@@ -98,9 +104,11 @@ def _seed_texts():
     """The demo corpus's pages (markup and all: plenty of odd tokens) with edge cases."""
     from tests.conftest import CORPUS
 
-    edge = (" so-sbo-bao thema's 2020-2021 1.250 3,5,6 - vo-school co-teaching --x-- e-mail-adres a_b"
-            " ’s-Hertogenbosch x’s ‘s PABO's Geïntegreerde ÉÉN naïef ﬁets leerlingvolgsystemen"
-            " samenwerkingsverbanden de het een schoolondersteuningsprofiel's 12-jarigen -")
+    edge = (
+        " so-sbo-bao thema's 2020-2021 1.250 3,5,6 - vo-school co-teaching --x-- e-mail-adres a_b"
+        " ’s-Hertogenbosch x’s ‘s PABO's Geïntegreerde ÉÉN naïef ﬁets leerlingvolgsystemen"
+        " samenwerkingsverbanden de het een schoolondersteuningsprofiel's 12-jarigen -"
+    )
     texts = [path.read_text(encoding="utf-8") + edge for path in sorted(CORPUS.rglob("*.html"))]
     return texts + ["", " ", "-", "'s", edge, edge.upper()]
 
@@ -119,9 +127,13 @@ def test_grouped_gives_each_term_its_occurrences_as_the_token_stream_does():
 
     small = index_analyzer()
     small.CACHE_SIZE = 50  # a full per-token cache starts again and still gives the same
-    for chain, counted in ((index_analyzer(), compound_parts_analyzer()), (index_analyzer(), None),
-                           (plain_analyzer(), None), (query_analyzer(), index_analyzer()),
-                           (small, compound_parts_analyzer())):
+    for chain, counted in (
+        (index_analyzer(), compound_parts_analyzer()),
+        (index_analyzer(), None),
+        (plain_analyzer(), None),
+        (query_analyzer(), index_analyzer()),
+        (small, compound_parts_analyzer()),
+    ):
         for text in _seed_texts() * 2:  # the second time from the per-token cache
             occurrences, counts = chain.grouped(text, counted)
             expected = _grouped_by_hand(chain, text)

@@ -7,33 +7,45 @@ import pytest
 
 from indexer.analysis.compounds import compound_terms, split_compound
 from indexer.analysis.dutch import compound_parts_analyzer
-from indexer.indexing.run import run_index
-from indexer.search.service import SearchService
 from indexer.analysis.thesaurus import THESAURUS_FILE, Thesaurus, thesaurus
+from indexer.indexing.run import run_index
 from indexer.model import FOUNDATION
+from indexer.search.service import SearchService
 
 
-@pytest.mark.parametrize("word, parts", [
-    ("samenwerkingsverband", ("samenwerking", "verband")),
-    ("samenwerkingsverbanden", ("samenwerking", "verbanden")),
-    ("leerlingvolgsysteem", ("leerling", "volg", "systeem")),
-    ("ondersteuningsbehoeften", ("ondersteuning", "behoeften")),
-    ("zorgbreedte", ("zorg", "breedte")),
-    ("medezeggenschapsraden", ("medezeggenschap", "raden")),
-    ("schoolondersteuningsprofiel", ("school", "ondersteuning", "profiel")),
-])
+@pytest.mark.parametrize(
+    "word, parts",
+    [
+        ("samenwerkingsverband", ("samenwerking", "verband")),
+        ("samenwerkingsverbanden", ("samenwerking", "verbanden")),
+        ("leerlingvolgsysteem", ("leerling", "volg", "systeem")),
+        ("ondersteuningsbehoeften", ("ondersteuning", "behoeften")),
+        ("zorgbreedte", ("zorg", "breedte")),
+        ("medezeggenschapsraden", ("medezeggenschap", "raden")),
+        ("schoolondersteuningsprofiel", ("school", "ondersteuning", "profiel")),
+    ],
+)
 def test_compounds_split_with_linking_letters(word, parts):
     assert split_compound(word) == parts
 
 
-@pytest.mark.parametrize("word", [
-    "onderwijs",  # onder + wijs: a particle is no first part
-    "ondersteuning", "verbeteren", "samenwerking", "terugplaatsing",
-    "kinderen",  # kind + eren: an inflection is no last part
-    "leerlingen", "leerling",  # leer + ling(en): a suffix
-    "belangrijkste",  # belang + rijkste
-    "bestuurder", "inspectie", "aanmelding",
-])
+@pytest.mark.parametrize(
+    "word",
+    [
+        "onderwijs",  # onder + wijs: a particle is no first part
+        "ondersteuning",
+        "verbeteren",
+        "samenwerking",
+        "terugplaatsing",
+        "kinderen",  # kind + eren: an inflection is no last part
+        "leerlingen",
+        "leerling",  # leer + ling(en): a suffix
+        "belangrijkste",  # belang + rijkste
+        "bestuurder",
+        "inspectie",
+        "aanmelding",
+    ],
+)
 def test_nonsense_splits_are_avoided(word):
     assert split_compound(word) == ()
 
@@ -78,22 +90,32 @@ def _segments_by_trying_every_part(word: str) -> tuple[tuple[int, int], ...]:
     if best[n] is None:
         return ()
     spans = best[n][1]
-    last = word[spans[-1][0]:]
+    last = word[spans[-1][0] :]
     if len(spans) < 2 or last in cs.NOT_LAST or last.startswith("rijk"):
         return ()
     return spans
 
 
 def test_the_split_tries_only_parts_that_can_follow_a_split_and_finds_the_same():
-    from tests.conftest import CORPUS
     from indexer.analysis import compounds as cs
     from indexer.analysis.dutch import surface_analyzer
+    from tests.conftest import CORPUS
 
     words = set()
     for path in sorted(CORPUS.rglob("*.html")):
         words |= surface_analyzer().terms_of_words(path.read_text(encoding="utf-8").split())
-    words |= {"samenwerkingsverbanden", "boekenkast", "schoolsenen", "ensenensens", "leerlingvolgsystemen",
-              "onderwijsondersteuning", "sss", "enenenenenen", "aaaabbbbccccdddd", "kinderopvangtoeslag"}
+    words |= {
+        "samenwerkingsverbanden",
+        "boekenkast",
+        "schoolsenen",
+        "ensenensens",
+        "leerlingvolgsystemen",
+        "onderwijsondersteuning",
+        "sss",
+        "enenenenenen",
+        "aaaabbbbccccdddd",
+        "kinderopvangtoeslag",
+    }
     words = sorted(w for w in words if w.isalpha())
     assert len(words) > 1500
     compounds = 0
@@ -106,9 +128,19 @@ def test_the_split_tries_only_parts_that_can_follow_a_split_and_finds_the_same()
 
 def test_compound_terms_include_runs_of_parts_as_printed():
     assert compound_terms("schoolondersteuningsprofiel") == [
-        "school", "ondersteuning", "profiel", "schoolondersteuning", "ondersteuningsprofiel"]
+        "school",
+        "ondersteuning",
+        "profiel",
+        "schoolondersteuning",
+        "ondersteuningsprofiel",
+    ]
     assert [t.text for t in compound_parts_analyzer()("Het leerlingvolgsysteem")] == [
-        "leerling", "volg", "system", "leerlingvolg", "volgsystem"]
+        "leerling",
+        "volg",
+        "system",
+        "leerlingvolg",
+        "volgsystem",
+    ]
 
 
 def test_the_thesaurus_file_loads_and_works_both_ways():
@@ -142,15 +174,24 @@ def quality_index(tmp_path_factory):
     src.mkdir()
     pages = {
         "los.html": ("Volgsysteem", "2019-01-01", "Een volgsysteem voor de voortgang van leerlingen in groep acht."),
-        "samengesteld.html": ("Registratie", "2019-01-01",
-                              "Het leerlingvolgsysteem van de school registreert toetsen en observaties."),
+        "samengesteld.html": (
+            "Registratie",
+            "2019-01-01",
+            "Het leerlingvolgsysteem van de school registreert toetsen en observaties.",
+        ),
         "leesplan.html": ("Lezen", "2019-01-01", "Het leesplan voor groep drie beschrijft het aanvankelijk lezen."),
-        "oud.html": ("Regeling 2018", "2018-04-01",
-                     "Scholen mogen vier jaar lang leerlingen van regulier en speciaal onderwijs volledig mengen "
-                     "binnen het experiment, daarna gaan zij verder als één school."),
-        "nieuw.html": ("Regeling 2020", "2020-07-01",
-                       "Scholen mogen zes jaar lang leerlingen van regulier en speciaal onderwijs volledig mengen "
-                       "binnen het experiment, daarna gaan zij verder als één school."),
+        "oud.html": (
+            "Regeling 2018",
+            "2018-04-01",
+            "Scholen mogen vier jaar lang leerlingen van regulier en speciaal onderwijs volledig mengen "
+            "binnen het experiment, daarna gaan zij verder als één school.",
+        ),
+        "nieuw.html": (
+            "Regeling 2020",
+            "2020-07-01",
+            "Scholen mogen zes jaar lang leerlingen van regulier en speciaal onderwijs volledig mengen "
+            "binnen het experiment, daarna gaan zij verder als één school.",
+        ),
         "faq.html": ("Vragen", "2021-01-01", None),
         "tos.html": ("Taal", "2019-01-01", "Leerlingen met een taalontwikkelingsstoornis krijgen extra begeleiding."),
         "mr.html": ("Brief", "2019-01-01", "Getekend door mr. Jansen, advocaat te Utrecht, namens de ouders."),
@@ -160,13 +201,17 @@ def quality_index(tmp_path_factory):
         pages[f"leerplan{i}.html"] = (f"Plan {i}", "2019-01-01", f"Het leerplan nummer {i} voor rekenen en taal.")
     for name, (title, date, text) in pages.items():
         if text is None:
-            body = ("<p><strong>Wanneer begint de inschrijving?</strong></p><p>De inschrijving begint in maart.</p>"
-                    "<p><strong>Wie beslist over de toelating?</strong></p><p>Het bestuur beslist, na advies.</p>")
+            body = (
+                "<p><strong>Wanneer begint de inschrijving?</strong></p><p>De inschrijving begint in maart.</p>"
+                "<p><strong>Wie beslist over de toelating?</strong></p><p>Het bestuur beslist, na advies.</p>"
+            )
         else:
             body = f"<p>{text}</p>"
         (src / name).write_text(
             f'<html lang="nl"><head><title>{title}</title><meta name="date" content="{date}"></head>'
-            f"<body><main><h1>{title}</h1>{body}</main></body></html>", encoding="utf-8")
+            f"<body><main><h1>{title}</h1>{body}</main></body></html>",
+            encoding="utf-8",
+        )
     run_index(src, root / "index")
     svc = SearchService(root / "index")
     yield svc

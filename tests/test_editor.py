@@ -24,8 +24,15 @@ def env(tmp_path):
     shutil.copytree(CORPUS, source, ignore=shutil.ignore_patterns("tools"))
     index = tmp_path / "index"
     run_index(source, index)
-    app = create_app({"INDEX_DIR": str(index), "SOURCE_DIR": str(source), "EDITOR_PASSWORD": PASSWORD,
-                      "MAX_CONTENT_LENGTH": 2 * 1024 * 1024, "API_RATE_LIMIT": "off"})  # searches while reindexing
+    app = create_app(
+        {
+            "INDEX_DIR": str(index),
+            "SOURCE_DIR": str(source),
+            "EDITOR_PASSWORD": PASSWORD,
+            "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+            "API_RATE_LIMIT": "off",
+        }
+    )  # searches while reindexing
     return app, app.test_client(), source, index
 
 
@@ -85,9 +92,18 @@ def test_upload_a_pdf_with_metadata_and_find_it(env, tmp_path):
     csrf = login(client)
     pdf = pdf_fixtures.text_pdf(tmp_path / "x.pdf", ["De zeldzame wolkenkrabbertoets voor passend onderwijs."])
     with pdf.open("rb") as fh:
-        response = client.post("/beheer/uploaden", content_type="multipart/form-data", data={
-            "csrf_token": csrf, "bestand": (fh, "../../Nieuwe publicatie (versie 2).PDF"), "titel": "Wolkenkrabbers",
-            "type": "verslag", "sector": ["po", "vo"], "datum": "2024-05-01"})
+        response = client.post(
+            "/beheer/uploaden",
+            content_type="multipart/form-data",
+            data={
+                "csrf_token": csrf,
+                "bestand": (fh, "../../Nieuwe publicatie (versie 2).PDF"),
+                "titel": "Wolkenkrabbers",
+                "type": "verslag",
+                "sector": ["po", "vo"],
+                "datum": "2024-05-01",
+            },
+        )
     assert response.status_code == 303
     stored = source / "uploads" / "Nieuwe-publicatie-versie-2.pdf"
     assert stored.is_file() and not (tmp_path / "Nieuwe publicatie (versie 2).PDF").exists()
@@ -101,21 +117,28 @@ def test_upload_a_pdf_with_metadata_and_find_it(env, tmp_path):
     assert "Toegevoegd: 1" in page and "Wolkenkrabbers" in page
 
 
-@pytest.mark.parametrize("name, data, reason", [
-    ("nep.pdf", b"<!DOCTYPE html><html><body>geen pdf</body></html>", "geen PDF"),
-    ("half.pdf", b"%PDF-1.4\n1 0 obj <<>> endobj\n", "onvolledig"),
-    ("programma.exe", b"MZ\x90\x00", "Alleen PDF- en HTML-bestanden"),
-    ("plaatje.html", bytes(range(256)) * 4, "geen tekst"),
-    ("leeg.html", b"", "leeg"),
-    ("tekst.html", b"gewoon wat tekst zonder opmaak", "geen HTML"),
-])
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("nep.pdf", b"<!DOCTYPE html><html><body>geen pdf</body></html>", "geen PDF"),
+        ("half.pdf", b"%PDF-1.4\n1 0 obj <<>> endobj\n", "onvolledig"),
+        ("programma.exe", b"MZ\x90\x00", "Alleen PDF- en HTML-bestanden"),
+        ("plaatje.html", bytes(range(256)) * 4, "geen tekst"),
+        ("leeg.html", b"", "leeg"),
+        ("tekst.html", b"gewoon wat tekst zonder opmaak", "geen HTML"),
+    ],
+)
 def test_bad_uploads_are_refused_with_a_reason(env, name, data, reason):
     _, client, source, _ = env
     csrf = login(client)
     from io import BytesIO
 
-    response = client.post("/beheer/uploaden", content_type="multipart/form-data",
-                           data={"csrf_token": csrf, "bestand": (BytesIO(data), name)}, follow_redirects=True)
+    response = client.post(
+        "/beheer/uploaden",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf, "bestand": (BytesIO(data), name)},
+        follow_redirects=True,
+    )
     assert reason in response.get_data(as_text=True)
     assert not (source / "uploads").exists() or not any((source / "uploads").iterdir())
 
@@ -126,8 +149,11 @@ def test_an_upload_over_the_size_limit_is_a_413(env):
     from io import BytesIO
 
     big = b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024) + b"\n%%EOF\n"
-    response = client.post("/beheer/uploaden", content_type="multipart/form-data",
-                           data={"csrf_token": csrf, "bestand": (BytesIO(big), "groot.pdf")})
+    response = client.post(
+        "/beheer/uploaden",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf, "bestand": (BytesIO(big), "groot.pdf")},
+    )
     assert response.status_code == 413 and "te groot" in response.get_data(as_text=True)
 
 
@@ -135,8 +161,10 @@ def test_remove_a_document(env):
     _, client, source, _ = env
     csrf = login(client)
     assert "webpaginas/leernetwerk-samenwerkingsverbanden.html" in search_sources(client, "leernetwerk")
-    response = client.post("/beheer/verwijderen", data={"csrf_token": csrf,
-                                                         "document": "webpaginas-leernetwerk-samenwerkingsverbanden-html"})
+    response = client.post(
+        "/beheer/verwijderen",
+        data={"csrf_token": csrf, "document": "webpaginas-leernetwerk-samenwerkingsverbanden-html"},
+    )
     assert response.status_code == 303
     assert not (source / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html").exists()
     assert "webpaginas/leernetwerk-samenwerkingsverbanden.html" not in load_catalogue(source)
@@ -149,8 +177,9 @@ def test_removal_takes_only_indexed_documents(env):
     _, client, source, _ = env
     csrf = login(client)
     for bogus in ("../../etc/passwd", "catalogue.toml", "webpaginas/praktijkvoorbeelden.html"):
-        response = client.post("/beheer/verwijderen", data={"csrf_token": csrf, "document": bogus},
-                               follow_redirects=True)
+        response = client.post(
+            "/beheer/verwijderen", data={"csrf_token": csrf, "document": bogus}, follow_redirects=True
+        )
         assert "staat niet (meer) in de index" in response.get_data(as_text=True)
     assert (source / "catalogue.toml").exists() and (source / "webpaginas" / "praktijkvoorbeelden.html").exists()
 
@@ -183,17 +212,25 @@ def test_a_title_with_control_characters_cannot_break_the_catalogue(env, tmp_pat
     _, client, source, _ = env
     csrf = login(client)
     page = b"<!DOCTYPE html><html><body><main><h1>Kop</h1><p>Tekst over passend onderwijs.</p></main></body></html>"
-    client.post("/beheer/uploaden", content_type="multipart/form-data",
-                data={"csrf_token": csrf, "bestand": (BytesIO(page), "a.html"), "titel": "Titel \x7f\x00 met\ttab"})
+    client.post(
+        "/beheer/uploaden",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf, "bestand": (BytesIO(page), "a.html"), "titel": "Titel \x7f\x00 met\ttab"},
+    )
     assert load_catalogue(source)["uploads/a.html"]["title"] == "Titel \x7f\x00 met tab"
     wait_for_run(client)
 
 
 def test_login_redirect_only_to_the_editors_area(env):
     _, client, _, _ = env
-    for target, expected in (("/beheer/status.json", "/beheer/status.json"), ("//evil.example", "/beheer/"),
-                             ("/beheer/../zoeken", "/beheer/"), ("/beheer\r\nX: 1", "/beheer/")):
+    for target, expected in (
+        ("/beheer/status.json", "/beheer/status.json"),
+        ("//evil.example", "/beheer/"),
+        ("/beheer/../zoeken", "/beheer/"),
+        ("/beheer\r\nX: 1", "/beheer/"),
+    ):
         client.get("/beheer/uitloggen")
-        response = client.post("/beheer/inloggen?next=" + target,
-                               data={"wachtwoord": PASSWORD, "csrf_token": token(client)})
+        response = client.post(
+            "/beheer/inloggen?next=" + target, data={"wachtwoord": PASSWORD, "csrf_token": token(client)}
+        )
         assert response.status_code == 302 and response.headers["Location"] == expected, target

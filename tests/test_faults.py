@@ -57,6 +57,7 @@ VOCABULARY = _vocabulary()
 
 def write_page(path: Path, rng: random.Random, *extra: str) -> None:
     """A small generated page (60-140 words in two or three sections) with the marker word."""
+
     def sentence(n: int) -> str:
         return " ".join(rng.choice(VOCABULARY) for _ in range(n)).capitalize() + "."
 
@@ -137,8 +138,10 @@ def snapshot(root: Path) -> dict:
 def results_of(root: Path, queries=("passend onderwijs", "samenwerkingsverband", MARKER)) -> list:
     service = SearchService(root)
     try:
-        return [(r.total, [(h.id, h.snippet) for h in r.hits])
-                for r in (service.search(q, k=10, mode="passages") for q in queries)]
+        return [
+            (r.total, [(h.id, h.snippet) for h in r.hits])
+            for r in (service.search(q, k=10, mode="passages") for q in queries)
+        ]
     finally:
         service.close()
 
@@ -152,8 +155,15 @@ def cli(*args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProce
 
 def start(*args: str, **kwargs) -> subprocess.Popen:
     """A run in a session of its own, so that its helper processes can be found by group."""
-    return subprocess.Popen([*CLI, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            cwd=REPO, start_new_session=True, **kwargs)
+    return subprocess.Popen(
+        [*CLI, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        start_new_session=True,
+        **kwargs,
+    )
 
 
 def living_members(group: int) -> list[int]:
@@ -203,8 +213,9 @@ def index_args(source: Path, root: Path, *extra: str) -> list[str]:
 
 def _search_during(proc: subprocess.Popen, root: Path, source: Path) -> list[dict]:
     """Search in a loop, in this process and through the site's API, until the run ends."""
-    client = create_app({"INDEX_DIR": str(root), "SOURCE_DIR": str(source), "TESTING": True,
-                         "RATELIMIT_ENABLED": False}).test_client()
+    client = create_app(
+        {"INDEX_DIR": str(root), "SOURCE_DIR": str(source), "TESTING": True, "RATELIMIT_ENABLED": False}
+    ).test_client()
     service = SearchService(root)
     seen: list[dict] = []
     rounds_after = 2
@@ -247,8 +258,10 @@ def _assert_old_or_new(seen: list[dict], old: dict, new: dict, old_sources, new_
         for key in ("marker", "api_marker", "fresh_marker"):
             if key in o:
                 assert o[key] in (old["marker"], new["marker"]), (label, key, o[key], old["marker"], new["marker"])
-        assert o["counts"] in ((old["documents"], old["passages"]), (new["documents"], new["passages"])), \
-            (label, o["counts"])
+        assert o["counts"] in ((old["documents"], old["passages"]), (new["documents"], new["passages"])), (
+            label,
+            o["counts"],
+        )
         assert o["sources"] in (old_sources, new_sources), f"{label}: a mix of the old and the new document set"
         old_revised = sum(REVISED in " ".join(t) for t in old["docs"].values())
         new_revised = sum(REVISED in " ".join(t) for t in new["docs"].values())
@@ -259,7 +272,7 @@ def _assert_old_or_new(seen: list[dict], old: dict, new: dict, old_sources, new_
 
 @pytest.mark.slow
 def test_searches_during_an_incremental_and_a_full_run_see_the_old_or_the_new_index(base, tmp_path):
-    """"Complete" for an incremental run: its adds, rewrites and deletions are
+    """ "Complete" for an incremental run: its adds, rewrites and deletions are
     one Whoosh commit, so every answer (a search's total, the statistics, the
     document list) shows all of them or none: document and passage counts are
     the old pair or the new pair, the document set the old set or the new.
@@ -267,8 +280,10 @@ def test_searches_during_an_incremental_and_a_full_run_see_the_old_or_the_new_in
     source, root = workspace(base, tmp_path)
     rng = random.Random(1)
     old = snapshot(root)
-    for label, change, extra in (("incrementeel", dict(add=6, modify=4, remove=5), ()),
-                                 ("volledig", dict(add=3, modify=2, remove=2), ("--full",))):
+    for label, change, extra in (
+        ("incrementeel", dict(add=6, modify=4, remove=5), ()),
+        ("volledig", dict(add=3, modify=2, remove=2), ("--full",)),
+    ):
         old_sources = frozenset(old["docs"])
         change_source(source, rng, tag=label, **change)
         proc = start(*index_args(source, root, *extra))
@@ -281,8 +296,10 @@ def test_searches_during_an_incremental_and_a_full_run_see_the_old_or_the_new_in
         new = snapshot(root)
         assert set(new["docs"]) == source_paths(source) and new["docs"] != old["docs"]
         _assert_old_or_new(seen, old, new, old_sources, frozenset(new["docs"]), label)
-        print(f"{label}: {len(seen)} zoekrondes, oud {sum(o['counts'][0] == old['documents'] for o in seen)}"
-              f" / nieuw {sum(o['counts'][0] == new['documents'] for o in seen)}, geen fouten")
+        print(
+            f"{label}: {len(seen)} zoekrondes, oud {sum(o['counts'][0] == old['documents'] for o in seen)}"
+            f" / nieuw {sum(o['counts'][0] == new['documents'] for o in seen)}, geen fouten"
+        )
         old = new
 
 
@@ -438,8 +455,9 @@ def test_two_runs_started_together_one_works_the_other_is_turned_away(base, tmp_
 def _mount(*args: str) -> None:
     done = subprocess.run(["mount", *args], capture_output=True, text=True)
     if done.returncode != 0:
-        pytest.skip(f"mount is not permitted here ({done.stderr.strip() or done.returncode}); "
-                    "it needs root with CAP_SYS_ADMIN")
+        pytest.skip(
+            f"mount is not permitted here ({done.stderr.strip() or done.returncode}); it needs root with CAP_SYS_ADMIN"
+        )
 
 
 @pytest.fixture
@@ -460,10 +478,10 @@ def _small_workspace(demo_index: Path, tmp_path: Path, root: Path) -> Path:
 
 def _add_big_page(source: Path) -> None:
     rng = random.Random(5)
-    sections = [(f"Deel {i}", [" ".join(rng.choice(VOCABULARY) for _ in range(400)) + f" {MARKER}."])
-                for i in range(40)]
-    (source / "groot.html").write_text(html_page("Een groot nieuw document", "2022-01-01", sections),
-                                       encoding="utf-8")
+    sections = [
+        (f"Deel {i}", [" ".join(rng.choice(VOCABULARY) for _ in range(400)) + f" {MARKER}."]) for i in range(40)
+    ]
+    (source / "groot.html").write_text(html_page("Een groot nieuw document", "2022-01-01", sections), encoding="utf-8")
 
 
 def _fill(disk: Path, leave: int) -> Path:
@@ -549,6 +567,7 @@ def _no_bigger_files(limit: int):
     def limit_file_size() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return limit_file_size
 
 

@@ -22,36 +22,175 @@ from search_app import create_app
 from tests.test_security import assert_inert_html, elements
 
 TIME_BOUND = 2.0  # seconds per request: generous for a shared 2-core box; the point is "bounded"
-FUZZ = settings(derandomize=True, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
-EDGE_CHARS = ["\x00", "\x01", "\x7f", "\u200f", "\u202e", "\u200b", "\ufeff", "\u0301", "\u0338", "\u00a0", "\u2028",
-              "\U0001f600", "\U0001f468\u200d\U0001f469\u200d\U0001f467", "ß", "İ", "ﬁ", "²", "٣", "\u0627\u0644",
-              "\\", "%", "&", "<", ">", "'", "`", "{{", "}}", "%00", "&#0;", "\r\n", "\t"]
-SYNTAX = ["AND", "OR", "NOT", "and", "en/of", "(", ")", '"', "\u201c", "\u201d", "\u201e", "*", "~", "~2", "^", "^3",
-          ":", "title:", "-", "+", "--", "-\"", "?", "[", "]", "{", "}", "!", "|", "/", "a*", "*a"]
-WORDS = ["passend", "onderwijs", "samenwerkingsverband", "leerlingen", "so", "vo-school", "so-sbo-bao",
-         "thuisnabij", "symbiose", "zorgplicht", "intentieverklaring", "talentencampus", "1,5", "2.500",
-         "samenwerkingsverbnd", "onderwjis", "leerlignen", "Bolivia", "wat", "hoe", "de", "het"]
-EXCEPTION_NAMES = re.compile(r"Traceback|\b(?:Value|Key|Type|Index|Attribute|Runtime|Unicode\w*|Overflow|Recursion|"
-                             r"Assertion|Lookup|OS|Zero\w+|Name|Memory)Error\b|\bException\b|Internal Server Error")
+EDGE_CHARS = [
+    "\x00",
+    "\x01",
+    "\x7f",
+    "\u200f",
+    "\u202e",
+    "\u200b",
+    "\ufeff",
+    "\u0301",
+    "\u0338",
+    "\u00a0",
+    "\u2028",
+    "\U0001f600",
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "ß",
+    "İ",
+    "ﬁ",
+    "²",
+    "٣",
+    "\u0627\u0644",
+    "\\",
+    "%",
+    "&",
+    "<",
+    ">",
+    "'",
+    "`",
+    "{{",
+    "}}",
+    "%00",
+    "&#0;",
+    "\r\n",
+    "\t",
+]
+SYNTAX = [
+    "AND",
+    "OR",
+    "NOT",
+    "and",
+    "en/of",
+    "(",
+    ")",
+    '"',
+    "\u201c",
+    "\u201d",
+    "\u201e",
+    "*",
+    "~",
+    "~2",
+    "^",
+    "^3",
+    ":",
+    "title:",
+    "-",
+    "+",
+    "--",
+    '-"',
+    "?",
+    "[",
+    "]",
+    "{",
+    "}",
+    "!",
+    "|",
+    "/",
+    "a*",
+    "*a",
+]
+WORDS = [
+    "passend",
+    "onderwijs",
+    "samenwerkingsverband",
+    "leerlingen",
+    "so",
+    "vo-school",
+    "so-sbo-bao",
+    "thuisnabij",
+    "symbiose",
+    "zorgplicht",
+    "intentieverklaring",
+    "talentencampus",
+    "1,5",
+    "2.500",
+    "samenwerkingsverbnd",
+    "onderwjis",
+    "leerlignen",
+    "Bolivia",
+    "wat",
+    "hoe",
+    "de",
+    "het",
+]
+EXCEPTION_NAMES = re.compile(
+    r"Traceback|\b(?:Value|Key|Type|Index|Attribute|Runtime|Unicode\w*|Overflow|Recursion|"
+    r"Assertion|Lookup|OS|Zero\w+|Name|Memory)Error\b|\bException\b|Internal Server Error"
+)
 DUTCH = re.compile(r"\b(moet|geef|stel|onbekend\w*|zoekvraag|tussen|niet|geen|kies|jaartal|geheel)\b", re.IGNORECASE)
 
 edge_text = st.lists(st.one_of(st.sampled_from(EDGE_CHARS), st.text(max_size=6)), max_size=12).map("".join)
 unicode_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=80)  # no lone surrogates
 syntax_query = st.lists(st.one_of(st.sampled_from(SYNTAX), st.sampled_from(WORDS)), min_size=1, max_size=20).flatmap(
-    lambda parts: st.sampled_from([" ", "", "  ", "-"]).map(lambda sep: sep.join(parts)))
+    lambda parts: st.sampled_from([" ", "", "  ", "-"]).map(lambda sep: sep.join(parts))
+)
 many_words = st.lists(st.sampled_from(WORDS + SYNTAX), min_size=100, max_size=400).map(" ".join)
 long_query = st.integers(10_000, 20_000).map(lambda n: ("samenwerkingsverband " * (n // 21 + 1))[:n])
 any_query = st.one_of(unicode_text, edge_text, syntax_query, many_words, long_query)
 
-PARAM_NAMES = ["q", "k", "page", "mode", "sort", "type", "sector", "year", "vraag", "endpoint", "_external", "_anchor",
-               "_method", "_scheme", "values", "callback", "format", "q[]", "", "\x00"]
-JUNK_VALUES = ["-1", "0", "1", "100", "101", str(10**20), "1e3", "0x10", " 5", "5 ", "²", "٣", "abc", "", "None",
-               "documents", "passages", "relevance", "date", "po", "vo", "mbo", "faq", "boek", "2023", "20233",
-               "<script>alert(1)</script>", "\x00"]
-params = st.lists(st.tuples(st.sampled_from(PARAM_NAMES), st.one_of(st.sampled_from(JUNK_VALUES), edge_text)),
-                  max_size=8)
+PARAM_NAMES = [
+    "q",
+    "k",
+    "page",
+    "mode",
+    "sort",
+    "type",
+    "sector",
+    "year",
+    "vraag",
+    "endpoint",
+    "_external",
+    "_anchor",
+    "_method",
+    "_scheme",
+    "values",
+    "callback",
+    "format",
+    "q[]",
+    "",
+    "\x00",
+]
+JUNK_VALUES = [
+    "-1",
+    "0",
+    "1",
+    "100",
+    "101",
+    str(10**20),
+    "1e3",
+    "0x10",
+    " 5",
+    "5 ",
+    "²",
+    "٣",
+    "abc",
+    "",
+    "None",
+    "documents",
+    "passages",
+    "relevance",
+    "date",
+    "po",
+    "vo",
+    "mbo",
+    "faq",
+    "boek",
+    "2023",
+    "20233",
+    "<script>alert(1)</script>",
+    "\x00",
+]
+params = st.lists(
+    st.tuples(st.sampled_from(PARAM_NAMES), st.one_of(st.sampled_from(JUNK_VALUES), edge_text)), max_size=8
+)
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +280,13 @@ def test_document_routes_survive_any_id(client, doc_id):
 
 
 @settings(FUZZ, max_examples=100)
-@given(q=any_query, k=st.integers(-5, 10**6), page=st.integers(-(10**20), 10**20),
-       mode=st.sampled_from(["documents", "passages"]), sort=st.sampled_from(["relevance", "date"]))
+@given(
+    q=any_query,
+    k=st.integers(-5, 10**6),
+    page=st.integers(-(10**20), 10**20),
+    mode=st.sampled_from(["documents", "passages"]),
+    sort=st.sampled_from(["relevance", "date"]),
+)
 def test_the_search_service_survives_anything(service, q, k, page, mode, sort):
     started = time.perf_counter()
     response = service.search(q, k=k, page=page, mode=mode, sort=sort, facets=True, per_document=3)
@@ -217,7 +361,7 @@ def test_worst_case_queries_take_bounded_time(service, name, mode):
     q = WORST_CASES[name]
     if q is None:  # 32 distinct long words of the index, each two edits away from the real one
         text = " ".join(p.text for d in service.documents() for p in service.passages(d.doc_id))
-        words = sorted({w for w in re.findall(r"[a-z]{12,}", text.lower())})[:: 3][:32]
+        words = sorted({w for w in re.findall(r"[a-z]{12,}", text.lower())})[::3][:32]
         assert len(words) == 32
         q = " ".join(w[:3] + "xq" + w[5:] for w in words)
     started = time.perf_counter()

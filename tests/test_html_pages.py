@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.model import HEADING, PARAGRAPH, ExtractionError
 from indexer.extract.html_pages import extract_html
+from indexer.model import HEADING, PARAGRAPH, ExtractionError
 from tests.conftest import CORPUS
 
 PAGES = CORPUS / "webpaginas"
 BOILERPLATE = [
-    "Alle cookies accepteren", "Direct naar de inhoud", "Hoofdmenu", "Zoek op de website",
-    "Privacyverklaring", "Toegankelijkheidsverklaring", "Uw e-mailadres", "Naar de expertisebank",
-    "Deze website maakt gebruik van cookies", "Disclaimer", "Postbus 85246", "Naar top van de pagina",
+    "Alle cookies accepteren",
+    "Direct naar de inhoud",
+    "Hoofdmenu",
+    "Zoek op de website",
+    "Privacyverklaring",
+    "Toegankelijkheidsverklaring",
+    "Uw e-mailadres",
+    "Naar de expertisebank",
+    "Deze website maakt gebruik van cookies",
+    "Disclaimer",
+    "Postbus 85246",
+    "Naar top van de pagina",
 ]
 
 
@@ -62,7 +71,8 @@ def test_accordion_and_bold_questions_become_headings():
 
 def test_title_from_h1_then_og_title_then_title():
     page = b"""<html><head><title>Titel | Site</title><meta property="og:title" content="OG titel"></head>
-    <body><main><h1>Kop van de pagina</h1><p>Genoeg tekst om als artikel te tellen, echt waar.</p></main></body></html>"""
+    <body><main><h1>Kop van de pagina</h1>
+    <p>Genoeg tekst om als artikel te tellen, echt waar.</p></main></body></html>"""
     assert extract_html(page).title == "Kop van de pagina"
     no_h1 = page.replace(b"<h1>Kop van de pagina</h1>", b"")
     assert extract_html(no_h1).title == "OG titel"
@@ -71,7 +81,10 @@ def test_title_from_h1_then_og_title_then_title():
 
 
 def test_inline_markup_does_not_split_words():
-    page = "<html><body><main><p>Een <b>ge</b>ïntegreerde <a href='#'>voorziening</a> in één gebouw.</p></main></body></html>"
+    page = (
+        "<html><body><main><p>Een <b>ge</b>ïntegreerde <a href='#'>voorziening</a> in één gebouw.</p>"
+        "</main></body></html>"
+    )
     doc = extract_html(page.encode())
     assert doc.blocks[0].text == "Een geïntegreerde voorziening in één gebouw."
 
@@ -105,15 +118,18 @@ from indexer.extract.html_pages import decode_html, extract_html_file  # noqa: E
 DUTCH = "Eén plan voor de financiën: “ideeën” van de coördinator, € 250."
 
 
-@pytest.mark.parametrize("data", [
-    DUTCH.encode("cp1252"),                                           # no declaration
-    DUTCH.encode("utf-16"),                                           # with a byte-order mark
-    DUTCH.encode("utf-16-le"),                                        # without one
-    b"\xef\xbb\xbf" + DUTCH.encode("utf-8"),                          # UTF-8 with a BOM
-    b'<meta charset="utf-8">' + DUTCH.encode("cp1252"),               # a declaration that lies
-    b'<meta charset="windows-1252">' + DUTCH.encode("utf-8"),         # and the reverse
-    b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-2">' + "Łódź".encode("iso-8859-2"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        DUTCH.encode("cp1252"),  # no declaration
+        DUTCH.encode("utf-16"),  # with a byte-order mark
+        DUTCH.encode("utf-16-le"),  # without one
+        b"\xef\xbb\xbf" + DUTCH.encode("utf-8"),  # UTF-8 with a BOM
+        b'<meta charset="utf-8">' + DUTCH.encode("cp1252"),  # a declaration that lies
+        b'<meta charset="windows-1252">' + DUTCH.encode("utf-8"),  # and the reverse
+        b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-2">' + "Łódź".encode("iso-8859-2"),
+    ],
+)
 def test_pages_are_decoded_whatever_they_declare(data):
     text = decode_html(data)
     assert DUTCH in text or text.endswith("Łódź")
@@ -122,8 +138,10 @@ def test_pages_are_decoded_whatever_they_declare(data):
 
 def _nested(depth: int) -> bytes:
     text = "Een alinea over passend onderwijs die diep in de pagina staat, " * 2
-    return (f"<html><body><main>{'<div>' * depth}<h2>Diepe kop</h2><p>{text}</p>{'</div>' * depth}"
-            "<p>Na alle lagen: een alinea over thuiszitters.</p></main></body></html>").encode()
+    return (
+        f"<html><body><main>{'<div>' * depth}<h2>Diepe kop</h2><p>{text}</p>{'</div>' * depth}"
+        "<p>Na alle lagen: een alinea over thuiszitters.</p></main></body></html>"
+    ).encode()
 
 
 @pytest.mark.parametrize("depth", [1, 300, 50_000])
@@ -131,7 +149,10 @@ def test_a_page_is_read_however_deeply_it_nests(depth):
     """A browser shows 50,000 nested <div>s; so do we (no recursion)."""
     blocks = extract_html(_nested(depth)).blocks
     assert [(b.kind, b.text[:20]) for b in blocks] == [
-        ("heading", "Diepe kop"), ("paragraph", "Een alinea over pass"), ("paragraph", "Na alle lagen: een a")]
+        ("heading", "Diepe kop"),
+        ("paragraph", "Een alinea over pass"),
+        ("paragraph", "Na alle lagen: een a"),
+    ]
 
 
 def test_a_deeply_nested_page_is_indexed_and_found(tmp_path):

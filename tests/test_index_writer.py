@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from whoosh.writing import SegmentWriter
 
-from indexer.indexing import run as index_run
-from indexer.sources import scan_sources
 from indexer.engine.whoosh.index import SearchIndex
 from indexer.engine.whoosh.schema import SeparateTexts
 from indexer.engine.whoosh.writer import IndexWriter, MpIndexWriter, SegmentIndexWriter, _PostingLists
+from indexer.indexing import run as index_run
+from indexer.sources import scan_sources
 from tests.conftest import CORPUS
 
 
@@ -41,8 +41,9 @@ def records():
     sources, _ = scan_sources(CORPUS)
     out = []
     for source in sources:
-        record, passages, sectors = index_run.build_record(source, index_run.extract(source),
-                                                           source.path.replace("/", "-"))
+        record, passages, sectors = index_run.build_record(
+            source, index_run.extract(source), source.path.replace("/", "-")
+        )
         record.indexed_at = "2026-01-01T00:00:00"
         out.append((record, passages, sectors))
     # a passage without a heading, one whose text repeats its title with odd
@@ -63,7 +64,7 @@ def segment_files(directory: Path) -> list[dict[str, str]]:
         name = path.name
         if not name.startswith("MAIN_") or "WRITELOCK" in name:
             continue
-        segment, _, ext = name[len("MAIN_"):].partition(".")
+        segment, _, ext = name[len("MAIN_") :].partition(".")
         segments.setdefault(segment, {})[ext] = hashlib.sha256(path.read_bytes()).hexdigest()
     return sorted(segments.values(), key=repr)
 
@@ -102,12 +103,12 @@ def test_merging_segments_and_deleting_documents_gives_the_same_index(records, t
     batches = [records[:3], records[3:5], records[5:]]
     gone = [records[1][0].doc_id, records[4][0].doc_id]
     added = []
-    monkeypatch.setattr(_PostingLists, "add", lambda self, item, add=_PostingLists.add: added.append(item)
-                        or add(self, item))
+    monkeypatch.setattr(
+        _PostingLists, "add", lambda self, item, add=_PostingLists.add: added.append(item) or add(self, item)
+    )
     ours = build(tmp_path / "ours", lambda ix: SegmentIndexWriter(ix, compound=False), batches, gone, optimize=True)
     assert added, "the merge went through the posting lists"
-    theirs = build(tmp_path / "theirs", lambda ix: WhooshOwnWriter(ix, compound=False), batches, gone,
-                   optimize=True)
+    theirs = build(tmp_path / "theirs", lambda ix: WhooshOwnWriter(ix, compound=False), batches, gone, optimize=True)
     assert len(segment_files(ours)) == 1
     assert segment_files(ours) == segment_files(theirs)
     index = SearchIndex(ours)
@@ -131,15 +132,21 @@ def index_content(directory: Path) -> dict:
                 postings[ids[m.id()]] = (m.weight(), m.value())
                 m.next()
             content["postings"][(fieldname, term)] = postings
-    content["lengths"] = {(ids[n], f): reader.doc_field_length(n, f) for n in ids
-                          for f in ("title", "heading", "body", "parts", "question")}
+    content["lengths"] = {
+        (ids[n], f): reader.doc_field_length(n, f)
+        for n in ids
+        for f in ("title", "heading", "body", "parts", "question")
+    }
     index.close()
     return content
 
 
 def test_the_writer_processes_write_what_one_writer_writes(records, tmp_path):
-    ours = build(tmp_path / "ours", lambda ix: MpIndexWriter(ix, procs=2, batchsize=40, multisegment=True,
-                                                         compound=False), [records])
+    ours = build(
+        tmp_path / "ours",
+        lambda ix: MpIndexWriter(ix, procs=2, batchsize=40, multisegment=True, compound=False),
+        [records],
+    )
     theirs = build(tmp_path / "theirs", lambda ix: WhooshOwnWriter(ix, compound=False), [records])
     assert len(segment_files(ours)) == 2
     assert index_content(ours) == index_content(theirs)
@@ -147,8 +154,13 @@ def test_the_writer_processes_write_what_one_writer_writes(records, tmp_path):
 
 def test_posting_lists_hand_postings_back_in_whooshs_order():
     pool = _PostingLists()
-    items = [("body", b"school", 7, 1.0, b"a"), ("body", b"leerling", 3, 2.0, b"b"), ("body", b"school", 2, 1.0, b"c"),
-             ("title", b"school", 1, 1.0, b""), ("body", b"school", 5, 3.0, b"d")]
+    items = [
+        ("body", b"school", 7, 1.0, b"a"),
+        ("body", b"leerling", 3, 2.0, b"b"),
+        ("body", b"school", 2, 1.0, b"c"),
+        ("title", b"school", 1, 1.0, b""),
+        ("body", b"school", 5, 3.0, b"d"),
+    ]
     for item in items:
         pool.add(item)
     assert list(pool.iter_postings()) == sorted(items)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 import shutil
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -120,12 +120,17 @@ def test_added_changed_and_deleted_files(run, corpus, tmp_path, count_extraction
     run(corpus, root)
     count_extractions.clear()
     news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
-    news.write_text(news.read_text(encoding="utf-8").replace(
-        "<p class=\"authors\">", "<p>Het leernetwerk bespreekt ook de zebrapadregeling.</p>\n<p class=\"authors\">"),
-        encoding="utf-8")
+    news.write_text(
+        news.read_text(encoding="utf-8").replace(
+            '<p class="authors">', '<p>Het leernetwerk bespreekt ook de zebrapadregeling.</p>\n<p class="authors">'
+        ),
+        encoding="utf-8",
+    )
     (corpus / "webpaginas" / "po-raad-passend-onderwijs.html").unlink()
-    shutil.copy(corpus / "verslagen" / "webinar-experimenteerregeling-vragen-en-antwoorden.pdf",
-                corpus / "verslagen" / "webinar-kopie.pdf")
+    shutil.copy(
+        corpus / "verslagen" / "webinar-experimenteerregeling-vragen-en-antwoorden.pdf",
+        corpus / "verslagen" / "webinar-kopie.pdf",
+    )
     report = run(corpus, root)
     assert report.updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
     assert report.removed == ["webpaginas/po-raad-passend-onderwijs.html"]
@@ -146,9 +151,13 @@ def test_a_changed_catalogue_entry_updates_metadata_without_a_file_change(run, c
     root = tmp_path / "index"
     run(corpus, root)
     cat = corpus / "catalogue.toml"
-    cat.write_text(cat.read_text(encoding="utf-8").replace(
-        '["webpaginas/po-raad-passend-onderwijs.html"]\ntype = "publicatie"',
-        '["webpaginas/po-raad-passend-onderwijs.html"]\ntype = "faq"'), encoding="utf-8")
+    cat.write_text(
+        cat.read_text(encoding="utf-8").replace(
+            '["webpaginas/po-raad-passend-onderwijs.html"]\ntype = "publicatie"',
+            '["webpaginas/po-raad-passend-onderwijs.html"]\ntype = "faq"',
+        ),
+        encoding="utf-8",
+    )
     report = run(corpus, root)
     assert report.updated == ["webpaginas/po-raad-passend-onderwijs.html"]
     svc = SearchService(root)
@@ -300,8 +309,9 @@ def test_a_catalogue_with_wrong_values_stops_the_run_before_anything_changes(run
     root = tmp_path / "index"
     run(corpus, root)
     cat = corpus / "catalogue.toml"
-    cat.write_text(cat.read_text(encoding="utf-8") + '\n["nieuw.pdf"]\ntitle = 2020\ndate = "gisteren"\n',
-                   encoding="utf-8")
+    cat.write_text(
+        cat.read_text(encoding="utf-8") + '\n["nieuw.pdf"]\ntitle = 2020\ndate = "gisteren"\n', encoding="utf-8"
+    )
     with pytest.raises(CatalogueError) as info:
         run(corpus, root)
     assert "title moet tekst zijn" in str(info.value) and "date moet een datum zijn" in str(info.value)
@@ -357,8 +367,12 @@ def test_a_service_never_answers_from_its_cache_after_the_index_changed(run, cor
     assert svc.search("zebrapadregeling").total == 0
     assert svc.search("zebrapadregeling").total == 0  # served from the cache
     news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
-    news.write_text(news.read_text(encoding="utf-8").replace("<p class=\"authors\">",
-                    "<p>Over de zebrapadregeling.</p><p class=\"authors\">"), encoding="utf-8")
+    news.write_text(
+        news.read_text(encoding="utf-8").replace(
+            '<p class="authors">', '<p>Over de zebrapadregeling.</p><p class="authors">'
+        ),
+        encoding="utf-8",
+    )
     run(corpus, root)  # commits into the same generation
     assert svc.search("zebrapadregeling").total == 1
     svc.close()
@@ -369,7 +383,7 @@ def test_full_rebuilds_keep_the_live_generation_when_the_index_path_is_relative(
     link and removed the generation it had just published."""
     import shutil as _shutil
 
-    from indexer.indexing.run import Pipeline, run_index as _run
+    from indexer.indexing.run import run_index as _run
     from indexer.indexing.store import IndexStore as _Store
     from indexer.search.service import SearchService as _Service
     from tests.conftest import CORPUS as _CORPUS
@@ -394,8 +408,13 @@ def test_full_rebuilds_keep_the_live_generation_when_the_index_path_is_relative(
 # -- --full carries unchanged documents over --------------------------------------------
 
 
-QUERIES = ("samenwerkingsverband", "geintegreerde voorziening", "Hoeveel samenwerkingsverbanden zijn er in het po?",
-           "zorgplicht", "EMB")
+QUERIES = (
+    "samenwerkingsverband",
+    "geintegreerde voorziening",
+    "Hoeveel samenwerkingsverbanden zijn er in het po?",
+    "zorgplicht",
+    "EMB",
+)
 
 
 def index_contents(root) -> dict:
@@ -409,10 +428,14 @@ def index_contents(root) -> dict:
         docs = {}
         for r in svc.documents():
             record = dict(vars(r), indexed_at=None)
-            docs[r.source] = (record, [(p.number, p.text, p.heading_path, p.page, p.is_question)
-                                       for p in svc.passages(r.doc_id)])
-        results = {q: ([h.id for h in svc.search(q, k=5).hits], [h.id for h in svc.search(q, k=5, mode="passages").hits])
-                   for q in QUERIES}
+            docs[r.source] = (
+                record,
+                [(p.number, p.text, p.heading_path, p.page, p.is_question) for p in svc.passages(r.doc_id)],
+            )
+        results = {
+            q: ([h.id for h in svc.search(q, k=5).hits], [h.id for h in svc.search(q, k=5, mode="passages").hits])
+            for q in QUERIES
+        }
         stats = svc.stats()
     finally:
         svc.close()
@@ -421,8 +444,13 @@ def index_contents(root) -> dict:
         counts = dict(index.spelling_counts().counts)
     finally:
         index.close()
-    return {"docs": docs, "results": results, "counts": counts,
-            "documents": stats["documents"], "passages": stats["passages"]}
+    return {
+        "docs": docs,
+        "results": results,
+        "counts": counts,
+        "documents": stats["documents"],
+        "passages": stats["passages"],
+    }
 
 
 def clean_build(corpus, root, tmp_path):
@@ -453,8 +481,9 @@ def live_files(root) -> dict[str, tuple[int, int, int]]:
     return {p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in gen.iterdir()}
 
 
-def test_full_on_an_unchanged_corpus_carries_every_document_over(run, corpus, tmp_path, count_extractions,
-                                                                  count_analyses):
+def test_full_on_an_unchanged_corpus_carries_every_document_over(
+    run, corpus, tmp_path, count_extractions, count_analyses
+):
     root = tmp_path / "index"
     run(corpus, root)
     live = IndexStore(root).current_generation()
@@ -487,30 +516,42 @@ def test_full_with_a_changed_a_deleted_and_a_new_file_equals_a_clean_build(run, 
     run(corpus, root)
     for n in range(2):  # a few small segments in the live generation, so the rebuild's commit merges some
         page = corpus / "webpaginas" / f"extra-{n}.html"
-        page.write_text(f"<html><head><title>Extra {n}</title></head><body><main><h1>Extra {n}</h1>"
-                        f"<p>Een korte pagina over de zorgplicht en het samenwerkingsverband, deel {n}.</p>"
-                        "</main></body></html>", encoding="utf-8")
+        page.write_text(
+            f"<html><head><title>Extra {n}</title></head><body><main><h1>Extra {n}</h1>"
+            f"<p>Een korte pagina over de zorgplicht en het samenwerkingsverband, deel {n}.</p>"
+            "</main></body></html>",
+            encoding="utf-8",
+        )
         run(corpus, root)
     (corpus / "webpaginas" / "extra-0.html").unlink()
     news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
-    news.write_text(news.read_text(encoding="utf-8").replace(
-        "<p class=\"authors\">", "<p>Het leernetwerk bespreekt ook de zebrapadregeling.</p>\n<p class=\"authors\">"),
-        encoding="utf-8")
+    news.write_text(
+        news.read_text(encoding="utf-8").replace(
+            '<p class="authors">', '<p>Het leernetwerk bespreekt ook de zebrapadregeling.</p>\n<p class="authors">'
+        ),
+        encoding="utf-8",
+    )
     (corpus / "webpaginas" / "po-raad-passend-onderwijs.html").unlink()
-    shutil.copy(corpus / "verslagen" / "webinar-experimenteerregeling-vragen-en-antwoorden.pdf",
-                corpus / "verslagen" / "webinar-kopie.pdf")
+    shutil.copy(
+        corpus / "verslagen" / "webinar-experimenteerregeling-vragen-en-antwoorden.pdf",
+        corpus / "verslagen" / "webinar-kopie.pdf",
+    )
     before = live_files(root)
     count_analyses.clear()
     report = run(corpus, root, full=True)
-    assert sorted(count_analyses) == ["verslagen/webinar-kopie.pdf", "webpaginas/leernetwerk-samenwerkingsverbanden.html"]
+    assert sorted(count_analyses) == [
+        "verslagen/webinar-kopie.pdf",
+        "webpaginas/leernetwerk-samenwerkingsverbanden.html",
+    ]
     assert report.added == ["verslagen/webinar-kopie.pdf"]
     assert report.updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
     assert report.removed == ["webpaginas/extra-0.html", "webpaginas/po-raad-passend-onderwijs.html"]
     assert (report.analysed, report.carried_over) == (2, N_DEMO + 2 - 3)
     assert report.documents == N_DEMO + 1
     previous = root / "previous"
-    assert {p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns)
-            for p in previous.resolve().iterdir()} == before  # the replaced generation untouched
+    assert {
+        p.name: (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in previous.resolve().iterdir()
+    } == before  # the replaced generation untouched
     assert titles(root, "zebrapadregeling") == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
     _, reference = clean_build(corpus, root, tmp_path)
     assert index_contents(root) == index_contents(reference)
@@ -531,8 +572,9 @@ def test_a_changed_analysis_makes_full_analyse_everything(steps, run, corpus, tm
     assert count_analyses == [] and again.carried_over == N_DEMO
 
 
-def test_documents_added_by_other_analysis_make_the_next_full_analyse_everything(steps, run, corpus, tmp_path, monkeypatch,
-                                                                                 count_analyses):
+def test_documents_added_by_other_analysis_make_the_next_full_analyse_everything(
+    steps, run, corpus, tmp_path, monkeypatch, count_analyses
+):
     root = tmp_path / "index"
     run(corpus, root)
     steps.use(fingerprint=lambda profile: "een-andere-analyse")
@@ -595,7 +637,9 @@ def test_a_full_run_that_fails_after_its_commit_leaves_the_live_generation_alone
     for n in range(3):  # small segments that the next commit merges (and deletes in its own folder)
         (corpus / f"klein-{n}.html").write_text(
             f"<html><head><title>Klein {n}</title></head><body><main><h1>Klein {n}</h1>"
-            f"<p>Over de zorgplicht, deel {n}.</p></main></body></html>", encoding="utf-8")
+            f"<p>Over de zorgplicht, deel {n}.</p></main></body></html>",
+            encoding="utf-8",
+        )
         run(corpus, root)
     (corpus / "klein-1.html").unlink()
     (corpus / "webpaginas" / "po-raad-passend-onderwijs.html").unlink()
@@ -618,8 +662,9 @@ def test_a_full_run_that_fails_after_its_commit_leaves_the_live_generation_alone
     assert index_contents(root) == index_contents(reference)
 
 
-def test_an_interrupted_full_run_with_carried_over_documents_leaves_the_live_index_alone(steps, run, corpus, tmp_path,
-                                                                                         monkeypatch):
+def test_an_interrupted_full_run_with_carried_over_documents_leaves_the_live_index_alone(
+    steps, run, corpus, tmp_path, monkeypatch
+):
     root = tmp_path / "index"
     run(corpus, root)
     shutil.copy(corpus / "webpaginas" / "praktijkvoorbeelden.html", corpus / "webpaginas" / "kopie.html")
@@ -676,8 +721,9 @@ def test_an_unchanged_run_reads_no_file_and_a_full_run_reads_every_file(run, cor
     assert len(count_hashes) == N_DEMO and report.carried_over == N_DEMO
 
 
-def test_a_touched_file_is_hashed_once_and_not_indexed_again(run, corpus, tmp_path, count_hashes, settled,
-                                                             count_extractions, count_analyses):
+def test_a_touched_file_is_hashed_once_and_not_indexed_again(
+    run, corpus, tmp_path, count_hashes, settled, count_extractions, count_analyses
+):
     root = tmp_path / "index"
     run(corpus, root)
     page = corpus / "webpaginas" / "praktijkvoorbeelden.html"
@@ -713,8 +759,9 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen_by_its_change_time(run, corpu
     assert titles(root, "zebrapads") == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
 
 
-def test_where_only_size_and_mtime_count_such_an_edit_is_missed_and_full_catches_it(run, corpus, tmp_path, settled,
-                                                                                    monkeypatch):
+def test_where_only_size_and_mtime_count_such_an_edit_is_missed_and_full_catches_it(
+    run, corpus, tmp_path, settled, monkeypatch
+):
     """The accepted limitation of a signature scan, on a file system whose
     change times and inodes cannot be relied on: an edit that keeps the size
     and puts the old mtime back is not seen by an incremental run. ``--full``
@@ -754,8 +801,12 @@ def test_lost_or_stale_document_states_make_the_run_read_everything(run, corpus,
     states = DocumentStates.path(IndexStore(root).current_generation())
     older = states.read_bytes()
     news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
-    news.write_text(news.read_text(encoding="utf-8").replace("<p class=\"authors\">",
-                    "<p>Over de zebrapadregeling.</p><p class=\"authors\">"), encoding="utf-8")
+    news.write_text(
+        news.read_text(encoding="utf-8").replace(
+            '<p class="authors">', '<p>Over de zebrapadregeling.</p><p class="authors">'
+        ),
+        encoding="utf-8",
+    )
     assert run(corpus, root).updated == ["webpaginas/leernetwerk-samenwerkingsverbanden.html"]
     states.write_bytes(older)  # as a run killed between its commit and saving the states leaves them
     count_hashes.clear()
@@ -775,10 +826,15 @@ def test_the_catalogue_is_parsed_once_per_version(run, corpus, tmp_path, monkeyp
     from indexer import sources
 
     cat = corpus / "catalogue.toml"
-    cat.write_text(cat.read_text(encoding="utf-8").replace(
-        '["webpaginas/praktijkvoorbeelden.html"]\ntype = "praktijkvoorbeeld"\nsectors = ["po", "vo", "so"]\n'
-        'date = "2020-07-01"', '["webpaginas/praktijkvoorbeelden.html"]\ntype = "praktijkvoorbeeld"\n'
-        'sectors = ["po", "vo", "so"]\ndate = 2020-07-02'), encoding="utf-8")  # a TOML date, not a string
+    cat.write_text(
+        cat.read_text(encoding="utf-8").replace(
+            '["webpaginas/praktijkvoorbeelden.html"]\ntype = "praktijkvoorbeeld"\nsectors = ["po", "vo", "so"]\n'
+            'date = "2020-07-01"',
+            '["webpaginas/praktijkvoorbeelden.html"]\ntype = "praktijkvoorbeeld"\n'
+            'sectors = ["po", "vo", "so"]\ndate = 2020-07-02',
+        ),
+        encoding="utf-8",
+    )  # a TOML date, not a string
     parses = []
     real = sources._parse_catalogue
     monkeypatch.setattr(sources, "_parse_catalogue", lambda raw: parses.append(1) or real(raw))
@@ -788,8 +844,7 @@ def test_the_catalogue_is_parsed_once_per_version(run, corpus, tmp_path, monkeyp
     again = run(corpus, root)  # the kept parse: the same entries, so the same states
     assert len(parses) == 1 and len(again.unchanged) == N_DEMO
     assert run(corpus, root, full=True).carried_over == N_DEMO and len(parses) == 2  # --full parses again
-    cat.write_text(cat.read_text(encoding="utf-8").replace("date = 2020-07-02", "date = 2021-01-05"),
-                   encoding="utf-8")
+    cat.write_text(cat.read_text(encoding="utf-8").replace("date = 2020-07-02", "date = 2021-01-05"), encoding="utf-8")
     changed = run(corpus, root)
     assert len(parses) == 3 and changed.updated == ["webpaginas/praktijkvoorbeelden.html"]
     svc = SearchService(root)
@@ -819,8 +874,12 @@ def test_a_long_lived_service_answers_like_a_fresh_one_after_changes(run, corpus
         answers(lived)
         news = corpus / "webpaginas" / "leernetwerk-samenwerkingsverbanden.html"
         changes = [
-            lambda: news.write_text(news.read_text(encoding="utf-8").replace(
-                "<p class=\"authors\">", "<p>Over de zebrapadregeling.</p><p class=\"authors\">"), encoding="utf-8"),
+            lambda: news.write_text(
+                news.read_text(encoding="utf-8").replace(
+                    '<p class="authors">', '<p>Over de zebrapadregeling.</p><p class="authors">'
+                ),
+                encoding="utf-8",
+            ),
             lambda: (corpus / "webpaginas" / "po-raad-passend-onderwijs.html").unlink(),
             lambda: shutil.copy(corpus / "webpaginas" / "praktijkvoorbeelden.html", corpus / "kopie.html"),
             # a second segment of the same size as the one before: told apart by segment, not by size

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from indexer.model import HEADING, PARAGRAPH, Block, ExtractedDocument
 from indexer.extract.html_pages import extract_html
 from indexer.extract.pdf_pages import extract_pdf
+from indexer.model import HEADING, PARAGRAPH, Block, ExtractedDocument
 from indexer.passages.splitter import MAX_WORDS, split_passages, split_sentences
 from tests.conftest import CORPUS
 
@@ -19,9 +19,12 @@ def words(n, word="woord"):
 
 def test_passages_follow_the_heading_path():
     blocks = [
-        Block(HEADING, "Hoofdstuk", 2), Block(PARAGRAPH, words(110)),
-        Block(HEADING, "Paragraaf", 3), Block(PARAGRAPH, words(120)),
-        Block(HEADING, "Volgend hoofdstuk", 2), Block(PARAGRAPH, words(130)),
+        Block(HEADING, "Hoofdstuk", 2),
+        Block(PARAGRAPH, words(110)),
+        Block(HEADING, "Paragraaf", 3),
+        Block(PARAGRAPH, words(120)),
+        Block(HEADING, "Volgend hoofdstuk", 2),
+        Block(PARAGRAPH, words(130)),
     ]
     ps = split_passages(doc_of(blocks), "d")
     assert [p.heading_path for p in ps] == [["Hoofdstuk"], ["Hoofdstuk", "Paragraaf"], ["Volgend hoofdstuk"]]
@@ -33,14 +36,21 @@ def test_short_neighbouring_sections_join_under_their_parent():
     its section headings kept as lines of the text; questions never join."""
     blocks = [
         Block(HEADING, "Woo-verzoek", 2),
-        Block(HEADING, "Verzoek indienen", 3), Block(PARAGRAPH, words(40, "indienen")),
-        Block(HEADING, "Verzoek toelichten", 3), Block(PARAGRAPH, words(60, "toelichten")),
-        Block(HEADING, "Woo-formulier", 3), Block(PARAGRAPH, words(120, "formulier")),
-        Block(HEADING, "Hoe lang duurt het?", 3), Block(PARAGRAPH, words(20, "duur")),
+        Block(HEADING, "Verzoek indienen", 3),
+        Block(PARAGRAPH, words(40, "indienen")),
+        Block(HEADING, "Verzoek toelichten", 3),
+        Block(PARAGRAPH, words(60, "toelichten")),
+        Block(HEADING, "Woo-formulier", 3),
+        Block(PARAGRAPH, words(120, "formulier")),
+        Block(HEADING, "Hoe lang duurt het?", 3),
+        Block(PARAGRAPH, words(20, "duur")),
     ]
     ps = split_passages(doc_of(blocks), "d")
-    assert [p.heading_path for p in ps] == [["Woo-verzoek"], ["Woo-verzoek", "Woo-formulier"],
-                                            ["Woo-verzoek", "Hoe lang duurt het?"]]
+    assert [p.heading_path for p in ps] == [
+        ["Woo-verzoek"],
+        ["Woo-verzoek", "Woo-formulier"],
+        ["Woo-verzoek", "Hoe lang duurt het?"],
+    ]
     assert ps[0].text.startswith("Verzoek indienen\nindienen") and "\nVerzoek toelichten\ntoelichten" in ps[0].text
     assert ps[2].is_question and [p.number for p in ps] == [1, 2, 3]
 
@@ -57,24 +67,36 @@ def test_long_sections_are_cut_at_sentences_into_passages_of_at_most_250_words()
 
 
 def test_a_short_intro_runs_on_into_its_first_subsection():
-    blocks = [Block(HEADING, "Thema", 2), Block(PARAGRAPH, "Korte inleiding."),
-              Block(HEADING, "Deel", 3), Block(PARAGRAPH, words(60))]
+    blocks = [
+        Block(HEADING, "Thema", 2),
+        Block(PARAGRAPH, "Korte inleiding."),
+        Block(HEADING, "Deel", 3),
+        Block(PARAGRAPH, words(60)),
+    ]
     ps = split_passages(doc_of(blocks), "d")
     assert len(ps) == 1 and ps[0].heading_path == ["Thema"] and "Korte inleiding." in ps[0].text
 
 
 def test_the_document_title_is_not_a_section_and_a_subtitle_is_text():
-    blocks = [Block(HEADING, "Titel", 1), Block(HEADING, "Een ondertitel", 3),
-              Block(HEADING, "Sectie", 2), Block(PARAGRAPH, words(60))]
+    blocks = [
+        Block(HEADING, "Titel", 1),
+        Block(HEADING, "Een ondertitel", 3),
+        Block(HEADING, "Sectie", 2),
+        Block(PARAGRAPH, words(60)),
+    ]
     ps = split_passages(doc_of(blocks), "d")
     assert ps[0].heading_path == ["Sectie"]
     assert ps[0].text.startswith("Een ondertitel")
 
 
 def test_question_paragraphs_become_question_headings_in_a_qa_document():
-    blocks = [Block(PARAGRAPH, "Mag dat?"), Block(PARAGRAPH, "Ja, dat mag."),
-              Block(PARAGRAPH, "Hoe lang duurt het?"), Block(PARAGRAPH, "Zes jaar."),
-              Block(PARAGRAPH, "Nog een antwoord zonder vraag.")]
+    blocks = [
+        Block(PARAGRAPH, "Mag dat?"),
+        Block(PARAGRAPH, "Ja, dat mag."),
+        Block(PARAGRAPH, "Hoe lang duurt het?"),
+        Block(PARAGRAPH, "Zes jaar."),
+        Block(PARAGRAPH, "Nog een antwoord zonder vraag."),
+    ]
     ps = split_passages(doc_of(blocks), "d")
     assert [(p.heading, p.is_question, p.text) for p in ps] == [
         ("Mag dat?", True, "Ja, dat mag."),
@@ -135,27 +157,41 @@ def test_demo_corpus_passages_are_mostly_50_to_250_words():
 
 def test_sentence_splitter_knows_dutch_abbreviations():
     text = "Zie o.a. de regeling t.b.v. scholen. Dhr. J. de Vries tekende. Klaar? Ja!"
-    assert split_sentences(text) == ["Zie o.a. de regeling t.b.v. scholen.", "Dhr. J. de Vries tekende.", "Klaar?", "Ja!"]
+    assert split_sentences(text) == [
+        "Zie o.a. de regeling t.b.v. scholen.",
+        "Dhr. J. de Vries tekende.",
+        "Klaar?",
+        "Ja!",
+    ]
 
 
 def test_a_news_item_dates_its_passages_and_its_sub_sections_only():
     blocks = [
         Block(HEADING, "Nieuws", 1),
-        Block(HEADING, "Nieuwe regeling", 2), Block(PARAGRAPH, "juli 2020 - Er is een nieuwe regeling. " + words(120)),
-        Block(HEADING, "Aanvragen", 3), Block(PARAGRAPH, words(130, "aanvraag")),
-        Block(HEADING, "Oude regeling", 2), Block(PARAGRAPH, "april 2018 - De eerste regeling. " + words(120)),
-        Block(HEADING, "Contact", 1), Block(PARAGRAPH, words(130, "contact")),
+        Block(HEADING, "Nieuwe regeling", 2),
+        Block(PARAGRAPH, "juli 2020 - Er is een nieuwe regeling. " + words(120)),
+        Block(HEADING, "Aanvragen", 3),
+        Block(PARAGRAPH, words(130, "aanvraag")),
+        Block(HEADING, "Oude regeling", 2),
+        Block(PARAGRAPH, "april 2018 - De eerste regeling. " + words(120)),
+        Block(HEADING, "Contact", 1),
+        Block(PARAGRAPH, words(130, "contact")),
     ]
     ps = split_passages(doc_of(blocks), "d")
     assert [(p.heading_path[-1], p.date) for p in ps] == [
-        ("Nieuwe regeling", "2020-07-01"), ("Aanvragen", "2020-07-01"), ("Oude regeling", "2018-04-01"),
-        ("Contact", None)]
+        ("Nieuwe regeling", "2020-07-01"),
+        ("Aanvragen", "2020-07-01"),
+        ("Oude regeling", "2018-04-01"),
+        ("Contact", None),
+    ]
 
 
 def test_sections_of_different_dates_never_join():
     blocks = [
         Block(HEADING, "Berichten", 1),
-        Block(HEADING, "Een", 2), Block(PARAGRAPH, "maart 2019 - Kort bericht."),
-        Block(HEADING, "Twee", 2), Block(PARAGRAPH, "mei 2020 - Nog een kort bericht."),
+        Block(HEADING, "Een", 2),
+        Block(PARAGRAPH, "maart 2019 - Kort bericht."),
+        Block(HEADING, "Twee", 2),
+        Block(PARAGRAPH, "mei 2020 - Nog een kort bericht."),
     ]
     assert [p.date for p in split_passages(doc_of(blocks), "d")] == ["2019-03-01", "2020-05-01"]

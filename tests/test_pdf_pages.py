@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from indexer.model import HEADING, ExtractionError
 from indexer.extract.pdf_pages import extract_pdf
+from indexer.model import HEADING, ExtractionError
 from tests import pdf_fixtures
 from tests.conftest import CORPUS
 

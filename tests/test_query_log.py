@@ -20,8 +20,15 @@ PASSWORD = "een-lang-beheerwachtwoord"
 @pytest.fixture
 def site(demo_index, tmp_path):
     log_path = tmp_path / "zoekvragen.sqlite"
-    app = create_app({"INDEX_DIR": str(demo_index), "TESTING": True, "EDITOR_PASSWORD": PASSWORD,
-                      "QUERY_LOG": str(log_path), "API_RATE_LIMIT": "off"})
+    app = create_app(
+        {
+            "INDEX_DIR": str(demo_index),
+            "TESTING": True,
+            "EDITOR_PASSWORD": PASSWORD,
+            "QUERY_LOG": str(log_path),
+            "API_RATE_LIMIT": "off",
+        }
+    )
     return app, app.test_client(), log_path
 
 
@@ -38,16 +45,19 @@ def _login(client) -> None:
     assert client.post("/beheer/inloggen", data={"wachtwoord": PASSWORD, "csrf_token": csrf}).status_code == 302
 
 
-@pytest.mark.parametrize("query", [
-    "vraag van jan.jansen@example.nl over TOS",
-    "bel mij 06-12345678",
-    "06 1234 5678 rugzak",
-    "+31 6 12345678",
-    "030 - 123 45 67 school",
-    "adres 3511 AB 12 school",
-    "3511ab 7",
-    "bsn 123456782 leerling",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "vraag van jan.jansen@example.nl over TOS",
+        "bel mij 06-12345678",
+        "06 1234 5678 rugzak",
+        "+31 6 12345678",
+        "030 - 123 45 67 school",
+        "adres 3511 AB 12 school",
+        "3511ab 7",
+        "bsn 123456782 leerling",
+    ],
+)
 def test_a_query_with_personal_data_is_never_stored(site, query):
     _app, client, path = site
     assert client.get("/zoeken", query_string={"q": query}).status_code == 200
@@ -68,8 +78,11 @@ def test_ordinary_queries_are_kept_as_they_read():
 
 def test_only_counts_per_day_are_stored_and_no_cookie_is_set(site):
     _app, client, path = site
-    response = client.get("/zoeken", query_string={"q": "Thuiszitters"},
-                          headers={"User-Agent": "TestBrowser/1.0", "X-Forwarded-For": "203.0.113.7"})
+    response = client.get(
+        "/zoeken",
+        query_string={"q": "Thuiszitters"},
+        headers={"User-Agent": "TestBrowser/1.0", "X-Forwarded-For": "203.0.113.7"},
+    )
     assert "Set-Cookie" not in response.headers
     assert "Set-Cookie" not in client.get("/vraagbaak", query_string={"vraag": "wat is een thuiszitter?"}).headers
     client.get("/zoeken", query_string={"q": "thuiszitters "})
@@ -78,7 +91,7 @@ def test_only_counts_per_day_are_stored_and_no_cookie_is_set(site):
     assert columns == ["day", "kind", "query", "searches", "zero_results", "opened", "unanswered"]
     rows = _rows(path)
     today = dt.date.today().isoformat()
-    assert ("%s" % today, "zoeken", "thuiszitters", 2, 0, 0, 0) in rows
+    assert (f"{today}", "zoeken", "thuiszitters", 2, 0, 0, 0) in rows
     raw = path.read_bytes() + b"".join(p.read_bytes() for p in path.parent.glob("zoekvragen.sqlite-*"))
     for trace in (b"TestBrowser", b"203.0.113.7", b"127.0.0.1"):
         assert trace not in raw
@@ -101,8 +114,8 @@ def test_overview_shows_a_query_only_from_three_searches(site):
 def test_the_four_lists(site):
     _app, client, path = site
     for _ in range(3):
-        client.get("/zoeken", query_string={"q": "qwxyzzy"})             # never finds anything
-        client.get("/zoeken", query_string={"q": "thuiszitters"})        # finds, nobody opens
+        client.get("/zoeken", query_string={"q": "qwxyzzy"})  # never finds anything
+        client.get("/zoeken", query_string={"q": "thuiszitters"})  # finds, nobody opens
         html = client.get("/zoeken", query_string={"q": "samenwerkingsverband"}).get_data(as_text=True)
         opened = re.search(r'class="hit-title"><a href="([^"]+)"', html).group(1).replace("&amp;", "&")
         assert opened.startswith("/open?")
@@ -117,7 +130,9 @@ def test_the_four_lists(site):
     assert lists["wat kost een voetbalclub"].unanswered == 3
     _login(client)
     page = client.get("/beheer/zoekvragen").get_data(as_text=True)
-    sections = {m.group(1): m.group(2) for m in re.finditer(r'<section aria-labelledby="kop-(\w+)"(.*?)</section>', page, re.S)}
+    sections = {
+        m.group(1): m.group(2) for m in re.finditer(r'<section aria-labelledby="kop-(\w+)"(.*?)</section>', page, re.S)
+    }
     assert "qwxyzzy" in sections["zonder_resultaten"] and "thuiszitters" not in sections["zonder_resultaten"]
     assert "thuiszitters" in sections["niets_geopend"] and "samenwerkingsverband" not in sections["niets_geopend"]
     assert "wat kost een voetbalclub" in sections["geen_antwoord"]
@@ -153,8 +168,14 @@ def test_counts_older_than_the_retention_window_are_deleted(tmp_path, monkeypatc
 
 def test_open_sends_only_to_this_sites_documents(site):
     _app, client, _path = site
-    for target in ("https://example.org/", "//example.org/documenten/x", "/documenten/../beheer/",
-                   "/beheer/", "javascript:alert(1)", "/documenten/x\r\nSet-Cookie: a=b"):
+    for target in (
+        "https://example.org/",
+        "//example.org/documenten/x",
+        "/documenten/../beheer/",
+        "/beheer/",
+        "javascript:alert(1)",
+        "/documenten/x\r\nSet-Cookie: a=b",
+    ):
         assert client.get("/open", query_string={"q": "x", "naar": target}).status_code == 404
 
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from indexer.model import ExtractionError
 from indexer.extract.pdf_pages import extract_pdf
 from indexer.indexing.run import run_index
+from indexer.model import ExtractionError
 
 
 def text_of(path):

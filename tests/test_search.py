@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-
 import re
 
 import pytest
 
-from indexer.search.query_parser import parse_query
 from indexer.model import FOUNDATION, RankingConfig
+from indexer.search.query_parser import parse_query
 
 
 def top(service, query, k=5, mode="passages"):
@@ -22,7 +21,19 @@ def test_response_has_the_promised_json_shape(service):
     assert data["query"] == "samenwerkingsverband" and data["total"] >= 3
     assert isinstance(data["took_ms"], float)
     for hit in data["hits"]:
-        assert set(hit) == {"id", "title", "source", "type", "date", "page", "heading", "score", "snippet", "text", "also"}
+        assert set(hit) == {
+            "id",
+            "title",
+            "source",
+            "type",
+            "date",
+            "page",
+            "heading",
+            "score",
+            "snippet",
+            "text",
+            "also",
+        }
         assert isinstance(hit["score"], float) and hit["text"]
         assert "<mark>" in hit["snippet"]
 
@@ -120,11 +131,19 @@ def test_stop_words_only_gets_a_message_not_an_error(service):
 NO_WORDS = "Geef een of meer zoekwoorden op."
 
 
-@pytest.mark.parametrize("query, message", [
-    ('"', NO_WORDS), ("((", NO_WORDS), ("AND OR NOT", NO_WORDS), ("*~^:", NO_WORDS), ("-", NO_WORDS),
-    ("a" * 5000, NO_WORDS),  # one word longer than any word of the index: nothing left to search
-    ('"onafgesloten zin', None), ("🙂 ünïcödé", None),  # searched, found nowhere
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ('"', NO_WORDS),
+        ("((", NO_WORDS),
+        ("AND OR NOT", NO_WORDS),
+        ("*~^:", NO_WORDS),
+        ("-", NO_WORDS),
+        ("a" * 5000, NO_WORDS),  # one word longer than any word of the index: nothing left to search
+        ('"onafgesloten zin', None),
+        ("🙂 ünïcödé", None),  # searched, found nowhere
+    ],
+)
 def test_odd_queries_get_an_answer_and_say_why_it_is_empty(service, query, message):
     response = service.search(query, k=5)
     assert (response.total, response.hits, response.message) == (0, [], message)
@@ -176,8 +195,14 @@ def test_facet_counts_match_their_plain_definition():
 
     rng = random.Random(3)
     types, sectors = ["publicatie", "faq", "nieuws"], ["po", "vo", "so"]
-    meta = {f"d{i}": (rng.choice(types), sorted(rng.sample(sectors, rng.randint(0, 3))),
-                      rng.choice([None, 2019, 2020, 2021])) for i in range(300)}
+    meta = {
+        f"d{i}": (
+            rng.choice(types),
+            sorted(rng.sample(sectors, rng.randint(0, 3))),
+            rng.choice([None, 2019, 2020, 2021]),
+        )
+        for i in range(300)
+    }
     for trial in range(40):
         weights = {d: (1 if trial % 2 else rng.randint(1, 5)) for d in rng.sample(sorted(meta), 120)}
         weights["onbekend"] = 1  # a document without metadata counts nowhere
@@ -210,8 +235,11 @@ def test_newer_first_equals_its_plain_definition():
             for i, other in enumerate(out):
                 theirs = _words_of(other["body"])
                 overlap = len(mine & theirs) / (len(mine | theirs) or 1)
-                if (overlap >= NEAR_DUPLICATE and (hit.get("date") or "") > (other.get("date") or "")
-                        and hit.score >= CLOSE_SCORE * other.score):
+                if (
+                    overlap >= NEAR_DUPLICATE
+                    and (hit.get("date") or "") > (other.get("date") or "")
+                    and hit.score >= CLOSE_SCORE * other.score
+                ):
                     place = i
                     break
             out.insert(place, hit)

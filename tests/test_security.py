@@ -70,7 +70,9 @@ def assert_security_headers(response, where: str = "") -> None:
     directives = {d.strip().split(" ", 1)[0]: d.strip() for d in csp.split(";") if d.strip()}
     script_src = directives.get("script-src") or directives.get("default-src") or ""
     assert script_src and "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src, (where, csp)
-    assert directives.get("frame-ancestors") == "frame-ancestors 'none'" or headers.get("X-Frame-Options") == "DENY", where
+    assert directives.get("frame-ancestors") == "frame-ancestors 'none'" or headers.get("X-Frame-Options") == "DENY", (
+        where
+    )
     assert headers.get("X-Frame-Options") == "DENY", where
     assert headers.get("X-Content-Type-Options") == "nosniff", where
     assert headers.get("Referrer-Policy") in ("same-origin", "no-referrer", "strict-origin-when-cross-origin"), where
@@ -87,14 +89,19 @@ def _page(title: str, heading: str, body: str, author: str = "", description: st
         meta += f'<meta name="author" content="{escape(author)}">'
     if description:
         meta += f'<meta name="description" content="{escape(description)}">'
-    return (f'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>{escape(title)}</title>{meta}</head>'
-            f"<body><main><h1>{escape(title)}</h1><h2>{escape(heading)}</h2><p>{escape(body)}</p>"
-            f"<h2>Meer over zebravinken</h2><p>{escape(body)} Nog een alinea over zebravinken en kwartels, "
-            f"zodat er meer dan een passage is om te tonen.</p></main></body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>{escape(title)}</title>{meta}</head>'
+        f"<body><main><h1>{escape(title)}</h1><h2>{escape(heading)}</h2><p>{escape(body)}</p>"
+        f"<h2>Meer over zebravinken</h2><p>{escape(body)} Nog een alinea over zebravinken en kwartels, "
+        f"zodat er meer dan een passage is om te tonen.</p></main></body></html>"
+    )
 
 
-BODY = ("Deze pagina over zebravinken en passend onderwijs noemt letterlijk " + PAYLOAD +
-        " als tekst. Zebravinken zijn kleine vogels; de site moet laten zien dat die tekst tekst blijft. " * 3)
+BODY = (
+    "Deze pagina over zebravinken en passend onderwijs noemt letterlijk "
+    + PAYLOAD
+    + " als tekst. Zebravinken zijn kleine vogels; de site moet laten zien dat die tekst tekst blijft. " * 3
+)
 HOSTILE_NAME = "x\"'><img src=x onerror=alert(4)>.html"
 
 
@@ -105,18 +112,34 @@ def hostile(tmp_path_factory):
     (source / "webpaginas").mkdir(parents=True)
     # the page's own title, heading, body, author and description are hostile
     (source / "webpaginas" / "eigen-metadata.html").write_text(
-        _page("Zebravinken " + PAYLOAD, "Kop " + PAYLOAD, BODY, author="Auteur " + PAYLOAD,
-              description="Beschrijving " + PAYLOAD), encoding="utf-8")
+        _page(
+            "Zebravinken " + PAYLOAD,
+            "Kop " + PAYLOAD,
+            BODY,
+            author="Auteur " + PAYLOAD,
+            description="Beschrijving " + PAYLOAD,
+        ),
+        encoding="utf-8",
+    )
     # a catalogue entry gives another page hostile metadata and a javascript: URL
     (source / "webpaginas" / "catalogus.html").write_text(
-        _page("Kwartels", "Over kwartels", "Kwartels en zebravinken in het passend onderwijs. " * 5), encoding="utf-8")
+        _page("Kwartels", "Over kwartels", "Kwartels en zebravinken in het passend onderwijs. " * 5), encoding="utf-8"
+    )
     # a hostile file name (shown as the document's source)
     (source / "webpaginas" / HOSTILE_NAME).write_text(
-        _page("Bestandsnaam", "Kop", "Een pagina over parkieten en zebravinken. " * 5), encoding="utf-8")
+        _page("Bestandsnaam", "Kop", "Een pagina over parkieten en zebravinken. " * 5), encoding="utf-8"
+    )
     # a PDF that cannot be read, under a hostile name: its failure is reported on the dashboard
     (source / 'kapot"><script>alert(5)<.pdf').write_bytes(b"%PDF-1.4 kapot")
-    entry = {"title": "Catalogus " + PAYLOAD, "author": "Schrijver " + PAYLOAD, "description": "Omschrijving " + PAYLOAD,
-             "url": NOT_A_LINK, "type": "verslag", "sectors": ["po"], "date": "2023-04-05"}
+    entry = {
+        "title": "Catalogus " + PAYLOAD,
+        "author": "Schrijver " + PAYLOAD,
+        "description": "Omschrijving " + PAYLOAD,
+        "url": NOT_A_LINK,
+        "type": "verslag",
+        "sectors": ["po"],
+        "date": "2023-04-05",
+    }
     lines = ['["webpaginas/catalogus.html"]'] + [f"{k} = {json.dumps(v)}" for k, v in entry.items()]
     (source / "catalogue.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     index = root / "index"
@@ -124,8 +147,16 @@ def hostile(tmp_path_factory):
     report = run_index(source, index, progress=lambda items, total: status.track(items, total))
     status.finished(report.as_json())
     assert len(report.failed) == 1 and report.documents == 3, report.render()
-    app = create_app({"INDEX_DIR": str(index), "SOURCE_DIR": str(source), "EDITOR_PASSWORD": PASSWORD,
-                      "API_RATE_LIMIT": "off", "LOGIN_RATE_LIMIT": "off", "MAX_CONTENT_LENGTH": 64 * 1024})
+    app = create_app(
+        {
+            "INDEX_DIR": str(index),
+            "SOURCE_DIR": str(source),
+            "EDITOR_PASSWORD": PASSWORD,
+            "API_RATE_LIMIT": "off",
+            "LOGIN_RATE_LIMIT": "off",
+            "MAX_CONTENT_LENGTH": 64 * 1024,
+        }
+    )
     return app, source, index
 
 
@@ -140,8 +171,9 @@ def _login(client) -> str:
 def test_hostile_text_in_every_field_stays_text_on_every_page(hostile):
     app, _, _ = hostile
     client = app.test_client()
-    own, catalogued, named = (document_id(f"webpaginas/{name}") for name in
-                              ("eigen-metadata.html", "catalogus.html", HOSTILE_NAME))
+    own, catalogued, named = (
+        document_id(f"webpaginas/{name}") for name in ("eigen-metadata.html", "catalogus.html", HOSTILE_NAME)
+    )
     pages = {
         "results": "/zoeken?q=zebravinken",
         "results, passages": "/zoeken?q=zebravinken&mode=passages",
@@ -164,12 +196,16 @@ def test_hostile_text_in_every_field_stays_text_on_every_page(hostile):
     assert escaped in seen["results"] and "<mark>" in seen["results"]  # title and snippet
     assert "Kop &#34;" in seen["document, own metadata"] or "Kop &quot;" in seen["document, own metadata"]
     for field in ("Auteur", "Beschrijving"):
-        assert re.search(field + r" (&#34;|&quot;)(&#39;|&#x27;)&gt;&lt;script&gt;", seen["document, own metadata"]), field
+        assert re.search(field + r" (&#34;|&quot;)(&#39;|&#x27;)&gt;&lt;script&gt;", seen["document, own metadata"]), (
+            field
+        )
     for field in ("Catalogus", "Schrijver", "Omschrijving"):
         assert re.search(field + r" (&#34;|&quot;)", seen["document, catalogue metadata"]), field
     # the file's name (an internal path) is not shown at all; its title is, as text
-    assert "onerror=alert(4)" not in seen["document, hostile file name"].split("<main", 1)[1].split("</main>")[0] \
+    assert (
+        "onerror=alert(4)" not in seen["document, hostile file name"].split("<main", 1)[1].split("</main>")[0]
         or "&lt;img src=x onerror=alert(4)&gt;" in seen["document, hostile file name"]
+    )
     # the javascript: URL is shown, never linked
     assert NOT_A_LINK in seen["document, catalogue metadata"]
     assert not any(NOT_A_LINK in (a.get("href") or "") for _, a in elements(seen["document, catalogue metadata"]))
@@ -181,9 +217,20 @@ def test_a_web_url_in_the_metadata_is_still_a_link(hostile, tmp_path):
     from search_app.pages import web_link
 
     assert web_link("https://www.passendonderwijs.nl/x?a=1") == "https://www.passendonderwijs.nl/x?a=1"
-    for bad in (NOT_A_LINK, " javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)",
-                "data:text/html,<script>alert(1)</script>", "vbscript:msgbox", "//evil.example/x", "/relatief",
-                "https:/geen-host", "http://[::1", None, ""):
+    for bad in (
+        NOT_A_LINK,
+        " javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox",
+        "//evil.example/x",
+        "/relatief",
+        "https:/geen-host",
+        "http://[::1",
+        None,
+        "",
+    ):
         assert web_link(bad) is None, bad
 
 
@@ -223,8 +270,13 @@ def test_autocomplete_output_is_data_and_the_script_treats_it_as_text(hostile):
 def test_error_pages_escape_what_they_repeat(hostile):
     app, _, _ = hostile
     client = app.test_client()
-    for url in (f"/zoeken?q=x&k={PAYLOAD}", f"/zoeken?q=x&type={PAYLOAD}", f"/zoeken?q=x&year={PAYLOAD}",
-                f"/zoeken?q=x&mode={PAYLOAD}", f"/zoeken?q=x&sort={PAYLOAD}"):
+    for url in (
+        f"/zoeken?q=x&k={PAYLOAD}",
+        f"/zoeken?q=x&type={PAYLOAD}",
+        f"/zoeken?q=x&year={PAYLOAD}",
+        f"/zoeken?q=x&mode={PAYLOAD}",
+        f"/zoeken?q=x&sort={PAYLOAD}",
+    ):
         response = client.get(url)
         assert response.status_code == 400, url
         assert_inert_html(response.get_data(as_text=True), url)
@@ -247,8 +299,12 @@ def test_the_editors_dashboard_shows_hostile_titles_names_and_reports_as_text(ho
     assert "Mislukt: 1" in html and "kapot&#34;&gt;&lt;script&gt;alert(5)&lt;.pdf" in html.replace("&quot;", "&#34;")
     assert "Catalogus &#34;" in html.replace("&quot;", "&#34;") and "&lt;img src=x onerror=alert(4)&gt;.html" in html
     # a rejected upload's file name comes back in a message
-    response = client.post("/beheer/uploaden", content_type="multipart/form-data", follow_redirects=True,
-                           data={"csrf_token": csrf, "bestand": (BytesIO(b"MZ"), "<script>alert(6)</script>.exe")})
+    response = client.post(
+        "/beheer/uploaden",
+        content_type="multipart/form-data",
+        follow_redirects=True,
+        data={"csrf_token": csrf, "bestand": (BytesIO(b"MZ"), "<script>alert(6)</script>.exe")},
+    )
     html = response.get_data(as_text=True)
     assert "Alleen PDF- en HTML-bestanden" in html and "&lt;script&gt;alert(6)" in html
     assert_inert_html(html, "dashboard after upload")
@@ -273,8 +329,14 @@ def test_security_headers_on_html_json_and_error_responses(hostile):
         "400 json": (client.get("/api/search?q=x&k=abc"), 400),
         "405 html": (client.post("/zoeken"), 405),
         "405 json": (client.post("/api/search"), 405),
-        "413": (client.post("/beheer/uploaden", content_type="multipart/form-data",
-                            data={"csrf_token": csrf, "bestand": (BytesIO(b"%PDF-" + b"0" * 100_000), "groot.pdf")}), 413),
+        "413": (
+            client.post(
+                "/beheer/uploaden",
+                content_type="multipart/form-data",
+                data={"csrf_token": csrf, "bestand": (BytesIO(b"%PDF-" + b"0" * 100_000), "groot.pdf")},
+            ),
+            413,
+        ),
     }
     for name, (response, status) in cases.items():
         assert response.status_code == status, (name, response.status_code)
@@ -302,8 +364,16 @@ def editor_app(hostile):
     app, source, index = hostile
 
     def make(**config):
-        return create_app({"INDEX_DIR": str(index), "SOURCE_DIR": str(source), "EDITOR_PASSWORD": PASSWORD,
-                           "API_RATE_LIMIT": "off", **config})
+        return create_app(
+            {
+                "INDEX_DIR": str(index),
+                "SOURCE_DIR": str(source),
+                "EDITOR_PASSWORD": PASSWORD,
+                "API_RATE_LIMIT": "off",
+                **config,
+            }
+        )
+
     return make
 
 
@@ -312,8 +382,12 @@ def test_every_editor_route_needs_a_login(editor_app):
     client = app.test_client()
     html = client.get("/beheer/inloggen").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    routes = [(rule.rule, method) for rule in app.url_map.iter_rules() if rule.rule.startswith("/beheer")
-              and rule.endpoint != "editor.login" for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    routes = [
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/beheer") and rule.endpoint != "editor.login"
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    ]
     assert len(routes) >= 6, routes  # dashboard, status, upload, removal, reindex, logout
     for rule, method in routes:
         assert "<" not in rule, rule  # a route with parameters would need sample values here
@@ -330,8 +404,11 @@ def test_failed_logins_are_slowed_per_address(editor_app):
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
     def attempt(password, address="10.0.0.1"):
-        return client.post("/beheer/inloggen", data={"wachtwoord": password, "csrf_token": token},
-                           environ_base={"REMOTE_ADDR": address})
+        return client.post(
+            "/beheer/inloggen",
+            data={"wachtwoord": password, "csrf_token": token},
+            environ_base={"REMOTE_ADDR": address},
+        )
 
     for _ in range(3):
         assert attempt("fout").status_code == 401
@@ -376,21 +453,24 @@ def test_every_post_form_carries_a_csrf_token_and_needs_it(editor_app):
         assert bad.status_code == 400, url
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("../../etc/passwd.pdf", "passwd.pdf"),
-    ("..\\..\\x.pdf", "x.pdf"),
-    ("/etc/cron.d/x.pdf", "x.pdf"),
-    ("nul\x00teken.pdf", "nul-teken.pdf"),
-    ("regel\r\neinde\t.pdf", "regel-einde.pdf"),
-    ("rapport\u202efdp.html", "rapportfdp.html"),  # a right-to-left override shows "rapportlmth.pdf"
-    ("x.pdf\x00.html", "x-pdf.html"),
-    ("x.PDF ", "x.pdf"),
-    ("x.p\x00df", "x.pdf"),
-    (".verborgen.pdf", "verborgen.pdf"),
-    ("....pdf", "document.pdf"),
-    ("a" * 300 + ".pdf", "a" * 80 + ".pdf"),
-    ("con.PDF", "con.pdf"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\x.pdf", "x.pdf"),
+        ("/etc/cron.d/x.pdf", "x.pdf"),
+        ("nul\x00teken.pdf", "nul-teken.pdf"),
+        ("regel\r\neinde\t.pdf", "regel-einde.pdf"),
+        ("rapport\u202efdp.html", "rapportfdp.html"),  # a right-to-left override shows "rapportlmth.pdf"
+        ("x.pdf\x00.html", "x-pdf.html"),
+        ("x.PDF ", "x.pdf"),
+        ("x.p\x00df", "x.pdf"),
+        (".verborgen.pdf", "verborgen.pdf"),
+        ("....pdf", "document.pdf"),
+        ("a" * 300 + ".pdf", "a" * 80 + ".pdf"),
+        ("con.PDF", "con.pdf"),
+    ],
+)
 def test_file_names_are_sanitised(name, expected):
     assert safe_filename(name) == expected
 
@@ -406,10 +486,18 @@ def test_an_upload_with_a_path_and_control_characters_in_its_name_lands_in_uploa
     app = create_app({"INDEX_DIR": str(tmp_path / "index"), "SOURCE_DIR": str(source), "EDITOR_PASSWORD": PASSWORD})
     client = app.test_client()
     csrf = _login(client)
-    pdf = pdf_fixtures.text_pdf(tmp_path / "x.pdf", ["De zeldzame wolkenkrabbertoets voor passend onderwijs.",
-                                                     "Een tweede regel tekst over leerlingen en scholen."])
-    response = client.post("/beheer/uploaden", content_type="multipart/form-data", data={
-        "csrf_token": csrf, "bestand": (BytesIO(pdf.read_bytes()), "..\\..\\..\\evil\x01\x7f<b>.pdf")})
+    pdf = pdf_fixtures.text_pdf(
+        tmp_path / "x.pdf",
+        [
+            "De zeldzame wolkenkrabbertoets voor passend onderwijs.",
+            "Een tweede regel tekst over leerlingen en scholen.",
+        ],
+    )
+    response = client.post(
+        "/beheer/uploaden",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf, "bestand": (BytesIO(pdf.read_bytes()), "..\\..\\..\\evil\x01\x7f<b>.pdf")},
+    )
     assert response.status_code == 303
     assert sorted(p.name for p in (source / "uploads").iterdir()) == ["evil-b.pdf"]
     assert not any("evil" in p.name for p in tmp_path.iterdir())
@@ -439,13 +527,24 @@ def test_downloads_only_of_indexed_files(tmp_path):
     os.symlink(secret, source / "later-link.html")
     client = create_app({"INDEX_DIR": str(index), "SOURCE_DIR": str(source), "API_RATE_LIMIT": "off"}).test_client()
     assert client.get("/documenten/goed-html/bestand").status_code == 200
-    for url in ["/documenten/nieuw-html/bestand", "/documenten/later-weg-html/bestand",
-                "/documenten/later-link-html/bestand", "/documenten/naar-buiten-html/bestand",
-                "/documenten/%2e%2e%2fgeheim.html/bestand", "/documenten/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd/bestand",
-                "/documenten/..%5c..%5cgeheim.html/bestand", "/documenten/%2Fetc%2Fpasswd/bestand",
-                f"/documenten/{secret}/bestand", "/documenten//etc/passwd/bestand", "/documenten/goed-html%00/bestand",
-                "/documenten/goed-html/bestand/../../../geheim.html", "/documenten/.%2e/bestand",
-                "/static/../../geheim.html", "/static/%2e%2e/%2e%2e/geheim.html", "/documenten/catalogue.toml/bestand"]:
+    for url in [
+        "/documenten/nieuw-html/bestand",
+        "/documenten/later-weg-html/bestand",
+        "/documenten/later-link-html/bestand",
+        "/documenten/naar-buiten-html/bestand",
+        "/documenten/%2e%2e%2fgeheim.html/bestand",
+        "/documenten/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd/bestand",
+        "/documenten/..%5c..%5cgeheim.html/bestand",
+        "/documenten/%2Fetc%2Fpasswd/bestand",
+        f"/documenten/{secret}/bestand",
+        "/documenten//etc/passwd/bestand",
+        "/documenten/goed-html%00/bestand",
+        "/documenten/goed-html/bestand/../../../geheim.html",
+        "/documenten/.%2e/bestand",
+        "/static/../../geheim.html",
+        "/static/%2e%2e/%2e%2e/geheim.html",
+        "/documenten/catalogue.toml/bestand",
+    ]:
         response = client.get(url, follow_redirects=True)
         assert response.status_code == 404, (url, response.status_code)
         assert b"GEHEIM" not in response.data and b"root:" not in response.data, url

@@ -4,9 +4,9 @@ escaping, errors, documents and downloads."""
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
 import shutil
 from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -31,8 +31,9 @@ def site(tmp_path_factory):
     (source / "webpaginas" / "gevaarlijk.html").write_text(HOSTILE_PAGE, encoding="utf-8")
     run_index(source, root / "index")
     # many requests from one address in a minute: no API rate limit here (tests/test_security.py has it)
-    app = create_app({"INDEX_DIR": str(root / "index"), "SOURCE_DIR": str(source), "TESTING": True,
-                      "API_RATE_LIMIT": "off"})
+    app = create_app(
+        {"INDEX_DIR": str(root / "index"), "SOURCE_DIR": str(source), "TESTING": True, "API_RATE_LIMIT": "off"}
+    )
     return app.test_client()
 
 
@@ -53,8 +54,13 @@ def links(html: str, css_class: str = "") -> list[str]:
 
 
 def test_every_page_is_dutch_with_landmarks(site):
-    for url in ["/", "/zoeken?q=passend", "/vraagbaak", "/vraagbaak?vraag=Wat+is+invlechting%3F",
-                "/documenten/webpaginas-po-raad-passend-onderwijs-html"]:
+    for url in [
+        "/",
+        "/zoeken?q=passend",
+        "/vraagbaak",
+        "/vraagbaak?vraag=Wat+is+invlechting%3F",
+        "/documenten/webpaginas-po-raad-passend-onderwijs-html",
+    ]:
         html = html_of(site.get(url))
         assert '<html lang="nl">' in html
         for landmark in ("<header", "<nav", "<main", "<footer", 'class="skip-link"'):
@@ -79,8 +85,7 @@ def test_a_pdf_hit_links_to_the_file_at_its_page_and_an_html_hit_to_its_passage(
     hrefs = links(html)
     assert any(re.search(r"/documenten/[^/]+-pdf/bestand#page=\d+$", h) for h in hrefs)
     html = html_of(site.get("/zoeken?q=invlechting"))
-    assert any(re.search(r"/documenten/webpaginas-po-raad-passend-onderwijs-html#passage-\d+$", h)
-               for h in links(html))
+    assert any(re.search(r"/documenten/webpaginas-po-raad-passend-onderwijs-html#passage-\d+$", h) for h in links(html))
 
 
 def test_passages_of_one_document_are_grouped_under_it(site):
@@ -135,8 +140,12 @@ def test_did_you_mean_and_a_helpful_zero_results_page(site):
 
 
 def test_document_text_with_markup_is_shown_as_text(site):
-    for url in ["/zoeken?q=zebravinken", "/zoeken?q=zebravinken&mode=passages", "/vraagbaak?vraag=zebravinken",
-                "/documenten/webpaginas-gevaarlijk-html"]:
+    for url in [
+        "/zoeken?q=zebravinken",
+        "/zoeken?q=zebravinken&mode=passages",
+        "/vraagbaak?vraag=zebravinken",
+        "/documenten/webpaginas-gevaarlijk-html",
+    ]:
         html = html_of(site.get(url))
         assert "<script>alert" not in html and "<img src=x" not in html, url
         assert "&lt;script&gt;" in html, url
@@ -173,9 +182,13 @@ def test_download_serves_only_indexed_files(site):
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
     page = site.get("/documenten/webpaginas-gevaarlijk-html/bestand")
     assert page.status_code == 200 and "sandbox" in page.headers["Content-Security-Policy"]
-    for evil in ["/documenten/..%2F..%2Fetc%2Fpasswd/bestand", "/documenten/../../etc/passwd/bestand",
-                 "/documenten/%2Fetc%2Fpasswd/bestand", "/documenten/catalogue.toml/bestand",
-                 "/documenten/webpaginas-gevaarlijk-html/../../../etc/passwd"]:
+    for evil in [
+        "/documenten/..%2F..%2Fetc%2Fpasswd/bestand",
+        "/documenten/../../etc/passwd/bestand",
+        "/documenten/%2Fetc%2Fpasswd/bestand",
+        "/documenten/catalogue.toml/bestand",
+        "/documenten/webpaginas-gevaarlijk-html/../../../etc/passwd",
+    ]:
         response = site.get(evil)
         assert response.status_code == 404, evil
         assert b"root:" not in response.data
@@ -193,8 +206,13 @@ def test_suggest_and_openapi(site):
     assert any("talentencampus" in s["text"].lower() for s in data["suggestions"])
     assert site.get("/api/suggest?q=").get_json()["suggestions"] == []
     spec = site.get("/api/openapi.json").get_json()
-    assert spec["openapi"].startswith("3.") and {"/api/search", "/api/ask", "/api/documents/{id}",
-                                                 "/api/suggest", "/healthz"} <= set(spec["paths"])
+    assert spec["openapi"].startswith("3.") and {
+        "/api/search",
+        "/api/ask",
+        "/api/documents/{id}",
+        "/api/suggest",
+        "/healthz",
+    } <= set(spec["paths"])
 
 
 def test_security_headers(site):
@@ -203,8 +221,9 @@ def test_security_headers(site):
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("url", ["/zoeken?q=x&k=abc", "/zoeken?q=x&type=boek", "/vraagbaak?vraag=" + "a" * 2001,
-                                 "/zoeken?q=x&sort=alfabet"])
+@pytest.mark.parametrize(
+    "url", ["/zoeken?q=x&k=abc", "/zoeken?q=x&type=boek", "/vraagbaak?vraag=" + "a" * 2001, "/zoeken?q=x&sort=alfabet"]
+)
 def test_bad_parameters_on_pages_are_a_400_page_not_a_500(site, url):
     response = site.get(url)
     assert response.status_code == 400
@@ -222,8 +241,9 @@ def test_the_editors_area_is_off_without_a_password(site):
     assert site.post("/beheer/uploaden").status_code in (400, 404)
 
 
-@pytest.mark.parametrize("extra", ["endpoint=x", "_anchor=x", "_method=POST", "_scheme=http", "_external=1",
-                                   "type=&sector=po"])
+@pytest.mark.parametrize(
+    "extra", ["endpoint=x", "_anchor=x", "_method=POST", "_scheme=http", "_external=1", "type=&sector=po"]
+)
 def test_odd_parameter_names_are_data_not_url_building_options(site, extra):
     response = site.get(f"/zoeken?q=onderwijs&{extra}")
     assert response.status_code in (200, 400)
@@ -266,7 +286,7 @@ def test_autocomplete_keeps_what_came_before_the_last_word(site):
     for typed in ("speciaal onderwijs -talentenc", "zorg (talentenc", "passend/talentenc"):
         suggestions = site.get("/api/suggest", query_string={"q": typed}).get_json()["suggestions"]
         words = [s["text"] for s in suggestions if s["kind"] == "zoekterm"]
-        assert words and all(w.startswith(typed[:-len("talentenc")]) for w in words), (typed, words)
+        assert words and all(w.startswith(typed[: -len("talentenc")]) for w in words), (typed, words)
 
 
 def test_autocomplete_offers_no_invented_phrases(site, service):
@@ -331,8 +351,14 @@ def test_the_document_page_shows_no_internal_path(site):
 
 
 def test_every_page_has_a_description_and_an_icon(site):
-    for url in ("/", "/zoeken?q=passend", "/vraagbaak", "/documenten", "/privacy",
-                "/documenten/webpaginas-po-raad-passend-onderwijs-html"):
+    for url in (
+        "/",
+        "/zoeken?q=passend",
+        "/vraagbaak",
+        "/documenten",
+        "/privacy",
+        "/documenten/webpaginas-po-raad-passend-onderwijs-html",
+    ):
         html = html_of(site.get(url))
         assert re.search(r'<meta name="description" content="[^"]{40,}">', html), url
         assert '<link rel="icon"' in html

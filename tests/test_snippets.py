@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
-QUERIES = [json.loads(line)["query"] for line in
-           (Path(__file__).parent / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+QUERIES = [
+    json.loads(line)["query"]
+    for line in (Path(__file__).parent / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
 
 
 def _plain(snippet: str) -> str:
@@ -39,8 +42,8 @@ def test_every_fragment_starts_and_ends_on_a_word_boundary(snippets):
             at = text.find(fragment)
             assert at >= 0, (query, fragment[:80])
             end = at + len(fragment)
-            assert at == 0 or text[at - 1].isspace(), (query, text[max(0, at - 15):at + 15])
-            assert end == len(text) or text[end].isspace(), (query, text[end - 15:end + 15])
+            assert at == 0 or text[at - 1].isspace(), (query, text[max(0, at - 15) : at + 15])
+            assert end == len(text) or text[end].isspace(), (query, text[end - 15 : end + 15])
 
 
 def test_no_mark_is_cut_short(snippets):
@@ -54,5 +57,6 @@ def test_most_snippets_start_at_a_sentence(snippets):
     starts = [_plain(s)[:1] for _q, s, _t in snippets]
     capitalised = sum(1 for c in starts if c.isupper() or c.isdigit() or c in "\"'‘“(")
     assert capitalised / len(starts) > 0.7, capitalised / len(starts)
-    assert all(c != "…" or _plain(s).startswith("… ") and _plain(s)[2:3].islower()
-               for c, (_q, s, _t) in zip(starts, snippets))  # "…" marks the rest: a sentence's middle
+    assert all(
+        c != "…" or _plain(s).startswith("… ") and _plain(s)[2:3].islower() for c, (_q, s, _t) in zip(starts, snippets)
+    )  # "…" marks the rest: a sentence's middle

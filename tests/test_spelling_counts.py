@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from indexer.indexing.run import run_index
-from indexer.indexing.store import IndexStore
 from indexer.engine.spelling_counts import FILE_NAME, SpellingCounts
 from indexer.engine.whoosh.index import SearchIndex
+from indexer.indexing.run import run_index
+from indexer.indexing.store import IndexStore
 
 
 def _page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body><main><h1>{title}</h1><p>{body}</p></main></body></html>")
+    return (
+        f"<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><main><h1>{title}</h1><p>{body}</p></main></body></html>"
+    )
 
 
 def _live(root: Path) -> SearchIndex:
@@ -34,7 +36,9 @@ def test_counts_follow_incremental_runs_and_match_a_recount(tmp_path):
     src, root = tmp_path / "src", tmp_path / "index"
     src.mkdir()
     (src / "a.html").write_text(_page("Zebravinken in de klas", "Zebravinken en leerlingen. " * 20), encoding="utf-8")
-    (src / "b.html").write_text(_page("Zebravinken thuis", "Zebravinken zingen voor leerlingen thuis. " * 20), encoding="utf-8")
+    (src / "b.html").write_text(
+        _page("Zebravinken thuis", "Zebravinken zingen voor leerlingen thuis. " * 20), encoding="utf-8"
+    )
     run_index(src, root)
     ix = _live(root)
     counts = ix.spelling_counts()
@@ -56,7 +60,9 @@ def test_counts_follow_incremental_runs_and_match_a_recount(tmp_path):
 def test_a_stale_file_is_not_trusted(tmp_path):
     src, root = tmp_path / "src", tmp_path / "index"
     src.mkdir()
-    (src / "a.html").write_text(_page("Ondersteuning", "Ondersteuning voor leerlingen in het onderwijs. " * 20), encoding="utf-8")
+    (src / "a.html").write_text(
+        _page("Ondersteuning", "Ondersteuning voor leerlingen in het onderwijs. " * 20), encoding="utf-8"
+    )
     run_index(src, root)
     ix = _live(root)
     real = dict(ix.spelling_counts().counts)

@@ -52,8 +52,23 @@ def test_parse_dates():
 def test_unmapped_ligature_glyphs_are_learned_from_the_document():
     from indexer.extract.text_cleanup import repair_broken_glyphs
 
-    words = ["de", "functie", "van", "de", "batterij", "is", "een", "func\x00e", "en", "ba\x00erij,",
-             "ac\x00e", "actie", "steekproe\ue01e", "steekproef", "onbekend\ue01e"]
+    words = [
+        "de",
+        "functie",
+        "van",
+        "de",
+        "batterij",
+        "is",
+        "een",
+        "func\x00e",
+        "en",
+        "ba\x00erij,",
+        "ac\x00e",
+        "actie",
+        "steekproe\ue01e",
+        "steekproef",
+        "onbekend\ue01e",
+    ]
     repaired = repair_broken_glyphs(words)
     assert repaired[7] == "functie" and repaired[9] == "batterij," and repaired[10] == "actie"
     assert repaired[12] == "steekproef"
@@ -83,7 +98,16 @@ def test_normalize_drops_exactly_the_characters_a_per_character_check_drops():
     rnd = random.Random(7)
     ranges = [(0, 0x80), (0x80, 0x3000), (0xD800, 0xE000), (0xE000, 0xF900), (0xF900, 0x110000)]
     texts = ["".join(chr(rnd.randrange(*rnd.choice(ranges))) for _ in range(rnd.randrange(60))) for _ in range(3000)]
-    texts += ["a\x00b\tc\nd\x7f e", "ba\x00erij", "\ue01e", "(cid:12)x", "ﬁ ﬂ", "x\u00ady", "\u2010\u2011\u00a0",
-              "geïntegreerde  voorziening\x0b", ""]
+    texts += [
+        "a\x00b\tc\nd\x7f e",
+        "ba\x00erij",
+        "\ue01e",
+        "(cid:12)x",
+        "ﬁ ﬂ",
+        "x\u00ady",
+        "\u2010\u2011\u00a0",
+        "geïntegreerde  voorziening\x0b",
+        "",
+    ]
     for text in texts:
         assert normalize_text(text) == per_character(text), repr(text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
-from functools import lru_cache
+from functools import cache
 
 import pytest
 
@@ -30,9 +30,11 @@ def _words(text: str) -> set[str]:
 def _same_text(a: str, b: str) -> bool:
     """Independent of the product's fingerprints: most of the shorter text's
     three-word runs are in the other (the HTML and PDF of one publication)."""
+
     def runs(text):
         words = re.findall(r"\w+", text.lower())
-        return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+        return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
     x, y = runs(a), runs(b)
     return bool(x and y) and len(x & y) >= 0.7 * min(len(x), len(y))
 
@@ -59,7 +61,7 @@ def test_the_same_text_is_one_hit_with_its_other_places(service, mode):
     response = service.search("mijn kind heeft TOS welke school", k=8, mode=mode)
     hits = response.hits
     for i, a in enumerate(hits):
-        for b in hits[i + 1:]:
+        for b in hits[i + 1 :]:
             assert not _same_text(a.text, b.text), (a.passage_id, b.passage_id)
     # the web page and the PDF of the practice examples: one hit, the other as "ook als"
     places = [(h.source, p.source) for h in hits for p in h.also]
@@ -70,7 +72,7 @@ def test_the_same_text_is_one_hit_with_its_other_places(service, mode):
 def test_the_vraagbaak_gives_no_pairs(service):
     hits = service.ask("Mogen we so- en sbo-leerlingen mengen?", k=8).hits
     for i, a in enumerate(hits):
-        for b in hits[i + 1:]:
+        for b in hits[i + 1 :]:
             assert not _same_text(a.text, b.text), (a.passage_id, b.passage_id)
 
 
@@ -98,7 +100,8 @@ def test_short_answer_pages_hold_their_own_beside_long_reports(realdocs, tmp_pat
     (source / "antwoorden").mkdir(parents=True)
     for n, (_question, answer) in enumerate(pairs):
         (source / "antwoorden" / f"antwoord-{n:02d}.html").write_text(
-            f'<html lang="nl"><body><main><p>{html.escape(answer)}</p></main></body></html>', encoding="utf-8")
+            f'<html lang="nl"><body><main><p>{html.escape(answer)}</p></main></body></html>', encoding="utf-8"
+        )
     (source / "rapporten").mkdir()
     for name in ("RIF+Monitorrappotage+2023.pdf", "schoolgids.pdf", "rijn_ijssel_begeleidingsbeleid.pdf"):
         shutil.copy(realdocs / "pdf" / name, source / "rapporten" / name)
@@ -130,7 +133,7 @@ def test_an_unknown_word_still_gets_a_correction(service):
 # PDF headings on layouts we did not make ------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _extracted(path):
     return extract_pdf(path)
 
@@ -150,8 +153,9 @@ def test_bullets_and_running_headers_are_never_headings():
     assert "Getting it right for every child: Leren van Schotland" in headings
     assert "Terugplaatsen of schakelen" in headings
     bullets = [b.text for b in doc.blocks if "Hoe wordt in het OPDC WijsZo" in b.text]
-    assert bullets == ["\u2022 Hoe wordt in het OPDC WijsZo (po) in Meppel gewerkt aan terugplaatsing naar het "
-                       "basisonderwijs?"]
+    assert bullets == [
+        "\u2022 Hoe wordt in het OPDC WijsZo (po) in Meppel gewerkt aan terugplaatsing naar het basisonderwijs?"
+    ]
 
 
 def test_the_schotland_section_is_found_in_the_two_column_pdf(tmp_path):
@@ -169,26 +173,61 @@ def test_the_schotland_section_is_found_in_the_two_column_pdf(tmp_path):
 # (title, a few of its headings in order, lines that must not be headings)
 CHECKED = {
     "rijn_ijssel_begeleidingsbeleid.pdf": (  # no outline: its table of contents
-        ["1 Inleiding", "1.1 Doel van de notitie", "1.5 Ontwikkelingen en toename van ondersteuningsvragen",
-         "2.3 Doelgroepen", "3.4 Het knooppunt in de studentbegeleiding: het Student Support Center (SSC)",
-         "5.4 Betere sturing en monitoring op basis van data", "Bijlage 1 | Checklist"],
-        ["Inhoudsopgave", "Studentbegeleiding en studentenwelzijn"]),
+        [
+            "1 Inleiding",
+            "1.1 Doel van de notitie",
+            "1.5 Ontwikkelingen en toename van ondersteuningsvragen",
+            "2.3 Doelgroepen",
+            "3.4 Het knooppunt in de studentbegeleiding: het Student Support Center (SSC)",
+            "5.4 Betere sturing en monitoring op basis van data",
+            "Bijlage 1 | Checklist",
+        ],
+        ["Inhoudsopgave", "Studentbegeleiding en studentenwelzijn"],
+    ),
     "schoolgids.pdf": (
-        ["1 Over de school", "2.2 Hoe wij vorm geven aan het onderwijs", "Het jonge kind",
-         "Wat is het Schoolondersteuningsprofiel?", "4.4 Ziek melden en verlof aanvragen", "6.3 Vakantierooster"],
-        ["Inhoudsopgave"]),
+        [
+            "1 Over de school",
+            "2.2 Hoe wij vorm geven aan het onderwijs",
+            "Het jonge kind",
+            "Wat is het Schoolondersteuningsprofiel?",
+            "4.4 Ziek melden en verlof aanvragen",
+            "6.3 Vakantierooster",
+        ],
+        ["Inhoudsopgave"],
+    ),
     "curio_examenreglement.pdf": (
-        ["1 Algemeen", "2.1 Toegang examens", "3.6 Te laat komen", "3.11 Niet eens met een besluit?",
-         "4.6 Cum laude", "7 Fraude en onregelmatigheden", "Begrippenlijst"],
-        []),
+        [
+            "1 Algemeen",
+            "2.1 Toegang examens",
+            "3.6 Te laat komen",
+            "3.11 Niet eens met een besluit?",
+            "4.6 Cum laude",
+            "7 Fraude en onregelmatigheden",
+            "Begrippenlijst",
+        ],
+        [],
+    ),
     "De_FAIRificatie_van_Woo-dossiers_MaikLarooij.pdf": (  # its outline (bookmarks)
-        ["1 Inleiding", "2.1 Wob en Woo", "2.3.1 FAIRness", "4.1.2 Probleem 2: inventarislijsten zijn niet altijd "
-         "vindbaar, leesbaar en eenduidig", "6.3 Stap 8: Identificeren van een publicatiestrategie", "Literatuur"],
-        ["Inhoudsopgave"]),
+        [
+            "1 Inleiding",
+            "2.1 Wob en Woo",
+            "2.3.1 FAIRness",
+            "4.1.2 Probleem 2: inventarislijsten zijn niet altijd vindbaar, leesbaar en eenduidig",
+            "6.3 Stap 8: Identificeren van een publicatiestrategie",
+            "Literatuur",
+        ],
+        ["Inhoudsopgave"],
+    ),
     "RIF+Monitorrappotage+2023.pdf": (
-        ["Samenvatting", "1. Inleiding", "2.1.1 Ontwikkeling aantal aanvragen", "4.4.2 Twee werelden met elkaar verbinden",
-         "Bijlage IV - Overzicht pps’en RIF-2 met betrokkenheid practoraat"],
-        ["Inhoud", "Omarm flexibiliteit in de projectorganisatie."]),
+        [
+            "Samenvatting",
+            "1. Inleiding",
+            "2.1.1 Ontwikkeling aantal aanvragen",
+            "4.4.2 Twee werelden met elkaar verbinden",
+            "Bijlage IV - Overzicht pps’en RIF-2 met betrokkenheid practoraat",
+        ],
+        ["Inhoud", "Omarm flexibiliteit in de projectorganisatie."],
+    ),
 }
 
 

@@ -37,8 +37,23 @@ def index(tmp_path_factory):
         for n in range(batch * N_DOCS // 2, (batch + 1) * N_DOCS // 2):
             doc_id = f"d{n}"
             words = " ".join(["leerling"] * (1 + n % 5) + ["school"] * (n % 3) + [f"woord{n % 17}"])
-            record = DocumentRecord(doc_id, f"{doc_id}.html", "html", f"Titel {n}", "publicatie", ["po"],
-                                    "2022-01-01", None, None, None, None, [], 1, "s", "2026-12-01")
+            record = DocumentRecord(
+                doc_id,
+                f"{doc_id}.html",
+                "html",
+                f"Titel {n}",
+                "publicatie",
+                ["po"],
+                "2022-01-01",
+                None,
+                None,
+                None,
+                None,
+                [],
+                1,
+                "s",
+                "2026-12-01",
+            )
             writer.add_document(record, [Passage(doc_id, 0, f"Over de {words} en meer.", ["Kop"])], ["po"])
         writer.commit()
     ix.refresh()
@@ -55,9 +70,11 @@ def test_the_installed_whoosh_is_the_checked_one_and_another_is_refused():
     with pytest.raises(_internals.WhooshVersionError, match="werkt met Whoosh-Reloaded 2.7.5, maar 2.8.0 is"):
         _internals.check_whoosh_version("2.8.0")
     # a process that sees another Whoosh version does not even load the engine
-    pretend = ("import importlib.metadata as m; real = m.version; "
-               "m.version = lambda name: '3.0.0' if name == 'Whoosh-Reloaded' else real(name); "
-               "import indexer.engine.whoosh.index")
+    pretend = (
+        "import importlib.metadata as m; real = m.version; "
+        "m.version = lambda name: '3.0.0' if name == 'Whoosh-Reloaded' else real(name); "
+        "import indexer.engine.whoosh.index"
+    )
     done = subprocess.run([sys.executable, "-c", pretend], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "maar 3.0.0 is geïnstalleerd" in done.stderr and "pip install 'Whoosh-Reloaded==2.7.5'" in done.stderr
@@ -109,7 +126,8 @@ def test_posting_blocks_and_ids_equal_walking_the_public_matcher(index):
                 weights.append(public.weight())
                 public.next()
             blocks_ids, blocks_tf = _internals.posting_blocks(
-                _internals.segment_matcher(leaf, "body", btext, schema["body"].format))
+                _internals.segment_matcher(leaf, "body", btext, schema["body"].format)
+            )
             assert blocks_ids.tolist() == ids and np.allclose(blocks_tf, weights)
             assert _internals.posting_ids(leaf.postings("body", btext)) == ids
             longest = max(longest, len(ids))

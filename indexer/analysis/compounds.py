@@ -130,9 +130,12 @@ def _segments(word: str) -> tuple[tuple[int, int], ...]:
             options = before_start.get(start)
             if options is None:
                 options = before_start[start] = [
-                    best[before] for link in ("",) + LINKS
-                    if (before := start - len(link)) >= 0 and word[before:start] == link
-                    and best[before] is not None and not (before == 0 and link)
+                    best[before]
+                    for link in ("",) + LINKS
+                    if (before := start - len(link)) >= 0
+                    and word[before:start] == link
+                    and best[before] is not None
+                    and not (before == 0 and link)
                 ]
             for (count, neg_zipf), spans in options:
                 if count == 0 and part in NOT_FIRST:
@@ -147,7 +150,7 @@ def _segments(word: str) -> tuple[tuple[int, int], ...]:
     if best[n] is None:
         return ()
     spans = best[n][1]
-    last = word[spans[-1][0]:]
+    last = word[spans[-1][0] :]
     if len(spans) < 2 or last in NOT_LAST or last.startswith("rijk"):
         return ()
     return spans

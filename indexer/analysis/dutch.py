@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from typing import Callable, Iterable, Iterator
+from functools import cache, lru_cache
 
 from indexer.analysis.compounds import compound_terms
-
 from indexer.analysis.word_lists import fold_accents, load_word_list
 
 # Kinds of token: a plain word, a hyphenated whole ("vo-school") and one of
@@ -52,7 +51,7 @@ class Token:
 class Step:
     """Something that can be composed with ``|``."""
 
-    def __or__(self, other: "Step") -> "Chain":
+    def __or__(self, other: Step) -> Chain:
         return Chain([self]) | other
 
 
@@ -89,9 +88,9 @@ class Chain(Step):
         self._fast = self._per_word and type(steps[0]) is WordTokenizer
         self._cache: dict[tuple[str, str, int], tuple[tuple, int]] = {}
         self._word_terms: dict[str, tuple[str, ...]] = {}
-        self._by_token: dict["Chain | None", dict[str, tuple]] = {}
+        self._by_token: dict[Chain | None, dict[str, tuple]] = {}
 
-    def __or__(self, other: Step) -> "Chain":
+    def __or__(self, other: Step) -> Chain:
         extra = other.steps if isinstance(other, Chain) else [other]
         return Chain(self.steps + extra)
 
@@ -147,8 +146,9 @@ class Chain(Step):
                 yield term, p + dpos, start + dstart, start + dend
             shift += width - 1
 
-    def grouped(self, text: str, counted: "Chain | None" = None
-                ) -> tuple[dict[str, list[tuple[int, int, int]]], dict[str, int] | None]:
+    def grouped(
+        self, text: str, counted: Chain | None = None
+    ) -> tuple[dict[str, list[tuple[int, int, int]]], dict[str, int] | None]:
         """Each term of the text with its (position, start, end) occurrences,
         in order; and, with ``counted`` (another chain on the same tokenizer),
         how often each of that chain's terms occurs in the same text. One scan
@@ -188,7 +188,7 @@ class Chain(Step):
                 counts[term] = counts.get(term, 0) + 1
         return occurrences, counts
 
-    def _token_entry(self, token: str, counted: "Chain | None", cache: dict) -> tuple:
+    def _token_entry(self, token: str, counted: Chain | None, cache: dict) -> tuple:
         """What :meth:`grouped` remembers of a token as the tokenizer matched
         it: this chain's terms with offsets, its width, the other chain's terms."""
         word = token[:-2] if token[-2:] in ("'s", "\u2019s") and len(token) > 2 else token
@@ -200,7 +200,7 @@ class Chain(Step):
         entry = cache[token] = (tuple(o[:4] for o in outs), width, counted_terms)
         return entry
 
-    def _grouped_slowly(self, text: str, counted: "Chain | None"):
+    def _grouped_slowly(self, text: str, counted: Chain | None):
         occurrences: dict[str, list[tuple[int, int, int]]] = {}
         for term, pos, start, end in self.tuples(text):
             occurrences.setdefault(term, []).append((pos, start, end))
@@ -316,14 +316,12 @@ class AccentFoldFilter(Filter):
             yield tok
 
 
-
-
-@lru_cache(maxsize=None)
+@cache
 def dutch_stop_words() -> frozenset[str]:
     return load_word_list("stopwords-nl.txt")
 
 
-@lru_cache(maxsize=None)
+@cache
 def question_words() -> frozenset[str]:
     return load_word_list("question-words-nl.txt")
 

@@ -33,7 +33,7 @@ class Thesaurus:
     concepts: list[list[str]] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: Path = THESAURUS_FILE) -> "Thesaurus":
+    def load(cls, path: Path = THESAURUS_FILE) -> Thesaurus:
         th = cls()
         for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             line = line.strip()
@@ -76,7 +76,6 @@ class Thesaurus:
                     taken |= set(span)
         return sorted(out)
 
-
     def completions(self, prefix: str) -> list[tuple[str, str]]:
         """(variant typed, another variant) for each concept with a one-word
         variant that starts with ``prefix`` (at least two letters): "tos"
@@ -95,14 +94,15 @@ class Thesaurus:
                 continue  # synonyms, not an abbreviation and what it stands for
             for v in variants:
                 if " " not in v and fold_accents(v.lower()).startswith(prefix):
-                    out.extend((v, other) for other in variants
-                               if other != v and (_abbreviation(v) != _abbreviation(other)))
+                    out.extend(
+                        (v, other) for other in variants if other != v and (_abbreviation(v) != _abbreviation(other))
+                    )
                     break
         return out
 
 
 def _abbreviation(variant: str) -> bool:
-    """"TOS", "sbo", "swv": one short word or capitals."""
+    """ "TOS", "sbo", "swv": one short word or capitals."""
     return " " not in variant and (len(variant) <= 5 or variant.isupper())
 
 

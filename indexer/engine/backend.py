@@ -20,8 +20,9 @@ it can) that :class:`~indexer.indexing.store.IndexStore` then swaps in.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from indexer.model import PRODUCT, DocumentRecord, EngineResult, Passage, QueryPlan, RankingConfig
 

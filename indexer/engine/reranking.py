@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import re
 
-
-
-
 from indexer.analysis import dutch as dutch_analysis
-
 
 NEAR_DUPLICATE = 0.5  # word-set overlap (Jaccard) above which two passages say nearly the same
 CLOSE_SCORE = 0.75  # ... and a score at least this share of the better one's
@@ -48,8 +44,7 @@ def _nearly_the_same(a: frozenset[str], b: frozenset[str]) -> bool:
     return common / ((len(a) + len(b) - common) or 1) >= NEAR_DUPLICATE
 
 
-def newer_first(hits: list, dates: list[str] | None = None, shown: int | None = None,
-                docs: list | None = None) -> list:
+def newer_first(hits: list, dates: list[str] | None = None, shown: int | None = None, docs: list | None = None) -> list:
     """Where two passages are versions of the same text or rule, the newer one
     goes first (the 2020 rule over the 2018 one): nearly the same words at a
     close score (``CLOSE_SCORE``), or, when both are on the page, passages of
@@ -94,6 +89,7 @@ def newer_first(hits: list, dates: list[str] | None = None, shown: int | None = 
                     break
         order.insert(place, j)
     return [hits[i] for i in order]
+
 
 def relevance_of(score) -> float:
     """A hit's relevance score; sorted results carry their sort key instead,

@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 FILE_NAME = "spelling-counts.json"
 
@@ -43,7 +43,7 @@ class SpellingCounts:
         return Path(directory) / FILE_NAME
 
     @classmethod
-    def load(cls, directory: str | os.PathLike, generation: int) -> "SpellingCounts | None":
+    def load(cls, directory: str | os.PathLike, generation: int) -> SpellingCounts | None:
         """The saved counts, if they belong to ``generation`` of the index."""
         try:
             data = json.loads(cls.path(directory).read_text(encoding="utf-8"))
@@ -59,8 +59,12 @@ class SpellingCounts:
         target = self.path(directory)
         tmp = target.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
         try:
-            tmp.write_text(json.dumps({"generation": self.generation, "counts": self.counts},
-                                      ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            tmp.write_text(
+                json.dumps(
+                    {"generation": self.generation, "counts": self.counts}, ensure_ascii=False, separators=(",", ":")
+                ),
+                encoding="utf-8",
+            )
             os.replace(tmp, target)
             return True
         except OSError:

@@ -11,7 +11,7 @@ second per word at 10,000 documents).
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA

@@ -22,17 +22,47 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
 
-from indexer.model import HEADING, PARAGRAPH, Block, ExtractedDocument, ExtractionError
 from indexer.extract.dates import parse_date
 from indexer.extract.text_cleanup import normalize_text
+from indexer.model import HEADING, PARAGRAPH, Block, ExtractedDocument, ExtractionError
 
 DROP_TAGS = {
-    "script", "style", "noscript", "template", "nav", "aside", "form", "iframe",
-    "svg", "canvas", "button", "select", "input", "textarea", "dialog", "object",
-    "embed", "video", "audio", "map", "link", "meta", "head",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "canvas",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "dialog",
+    "object",
+    "embed",
+    "video",
+    "audio",
+    "map",
+    "link",
+    "meta",
+    "head",
 }
-DROP_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search",
-              "dialog", "alertdialog", "menu", "menubar", "toolbar"}
+DROP_ROLES = {
+    "navigation",
+    "banner",
+    "contentinfo",
+    "complementary",
+    "search",
+    "dialog",
+    "alertdialog",
+    "menu",
+    "menubar",
+    "toolbar",
+}
 # id/class words that mark boilerplate: whole words of the attribute
 _BOILERPLATE_RE = re.compile(
     r"(?:^|[\s_-])(cookies?|cookiebar|cookie-?banner|consent|gdpr|breadcrumbs?|"
@@ -42,30 +72,85 @@ _BOILERPLATE_RE = re.compile(
     re.IGNORECASE,
 )
 INLINE_TAGS = {
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font",
-    "i", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
-    "time", "u", "var", "wbr", "del", "ins", "label", "acronym", "big", "tt", "nobr",
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "bdo",
+    "cite",
+    "code",
+    "data",
+    "dfn",
+    "em",
+    "font",
+    "i",
+    "kbd",
+    "mark",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "u",
+    "var",
+    "wbr",
+    "del",
+    "ins",
+    "label",
+    "acronym",
+    "big",
+    "tt",
+    "nobr",
 }
 BOLD_TAGS = {"b", "strong"}
 HEADING_TAGS = {f"h{i}": i for i in range(1, 7)}
 PSEUDO_HEADING_MAX_WORDS = 25  # a bold paragraph this short reads as a heading
 DATE_META = (
-    "article:published_time", "og:published_time", "article:modified_time",
-    "dcterms.date", "dcterms.issued", "dcterms.created", "dc.date", "dc.date.issued",
-    "date", "publication_date", "pubdate", "datepublished",
+    "article:published_time",
+    "og:published_time",
+    "article:modified_time",
+    "dcterms.date",
+    "dcterms.issued",
+    "dcterms.created",
+    "dc.date",
+    "dc.date.issued",
+    "date",
+    "publication_date",
+    "pubdate",
+    "datepublished",
 )
 _NON_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
 _TITLE_SUFFIX_RE = re.compile(r"\s+[|\u2013\u2014-]\s+[^|\u2013\u2014]{2,60}$")
 
 DEFAULT_MAX_HTML_MB = 20
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _DECLARED_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)""", re.IGNORECASE)
 # labels that browsers read as Windows-1252 (the WHATWG encoding standard)
-_WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp1252",
-                        "windows-1252", "x-cp1252", "iso_8859-1", "cp819", "ibm819"}
+_WINDOWS_1252_LABELS = {
+    "iso-8859-1",
+    "iso8859-1",
+    "latin1",
+    "latin-1",
+    "l1",
+    "us-ascii",
+    "ascii",
+    "cp1252",
+    "windows-1252",
+    "x-cp1252",
+    "iso_8859-1",
+    "cp819",
+    "ibm819",
+}
 
 
 def max_html_bytes() -> int:
@@ -81,7 +166,7 @@ def decode_html(data: bytes) -> str:
     """The page's text: BOM, else valid UTF-8, else its declaration, else Windows-1252."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(encoding, errors="replace")
+            return data[len(bom) :].decode(encoding, errors="replace")
     head = data[:400]
     if head.count(b"\x00") > len(head) // 4:  # UTF-16 without a BOM: every other byte is zero
         return data.decode("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be", errors="replace")
@@ -319,8 +404,9 @@ def _block_holders(root: Tag) -> set[int]:
         if not isinstance(node, Tag):
             continue
         for child in node.children:
-            if isinstance(child, Tag) and ((child.name not in INLINE_TAGS and child.name != "br")
-                                           or id(child) in holders):
+            if isinstance(child, Tag) and (
+                (child.name not in INLINE_TAGS and child.name != "br") or id(child) in holders
+            ):
                 holders.add(id(node))
                 break
     return holders

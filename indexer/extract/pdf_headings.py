@@ -21,8 +21,8 @@ Pure Python on :class:`~indexer.extract.pdf_layout.Fragment` s, apart from
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from indexer.extract.pdf_layout import Fragment
 
@@ -40,8 +40,9 @@ class Entry:
     page: int | None = None
 
 
-_NUMBERING_RE = re.compile(r"^\s*(?:(?:hoofdstuk|bijlage|chapter|appendix)\s+)?(?:\d+(?:\.\d+)*\.?|[ivx]+\.|[a-z]\.)\s+",
-                           re.IGNORECASE)
+_NUMBERING_RE = re.compile(
+    r"^\s*(?:(?:hoofdstuk|bijlage|chapter|appendix)\s+)?(?:\d+(?:\.\d+)*\.?|[ivx]+\.|[a-z]\.)\s+", re.IGNORECASE
+)
 _SECTION_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)*\.?$")
 
 
@@ -177,8 +178,9 @@ def table_of_contents(pages: Sequence[Sequence[Fragment]]) -> tuple[list[Entry],
 # 3. finding the entries in the text ------------------------------------------------
 
 
-def locate(entries: Sequence[Entry], ordered: Sequence[Fragment], skip: set[int] | None = None
-           ) -> dict[int, tuple[int, int]] | None:
+def locate(
+    entries: Sequence[Entry], ordered: Sequence[Fragment], skip: set[int] | None = None
+) -> dict[int, tuple[int, int]] | None:
     """``id(fragment) -> (heading level, entry number)`` for the printed titles of ``entries``,
     searched in reading order; None when the entries are too few or too few
     of them are found to be trusted.
@@ -219,8 +221,9 @@ def locate(entries: Sequence[Entry], ordered: Sequence[Fragment], skip: set[int]
     return levels
 
 
-def _find(want: str, page: int | None, frags: Sequence[Fragment], keys: Sequence[str], cursor: int
-          ) -> tuple[int, int] | None:
+def _find(
+    want: str, page: int | None, frags: Sequence[Fragment], keys: Sequence[str], cursor: int
+) -> tuple[int, int] | None:
     """The first run of fragments from ``cursor`` whose text is the title
     ``want`` (on or after the page the entry names, a page early allowed)."""
     for i in range(cursor, len(frags)):

@@ -21,12 +21,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from statistics import median
-from typing import Iterable, Sequence
 
-from indexer.model import HEADING, PARAGRAPH, Block
 from indexer.extract.text_cleanup import join_hyphenated, normalize_text
+from indexer.model import HEADING, PARAGRAPH, Block
 
 
 @dataclass
@@ -74,8 +74,9 @@ def _lines(words: Sequence[Word]) -> list[list[Word]]:
     return lines
 
 
-def page_fragments(words: Sequence[Word], page: int = 1, gap_factor: float = 1.0,
-                   normalize: bool = True) -> list[Fragment]:
+def page_fragments(
+    words: Sequence[Word], page: int = 1, gap_factor: float = 1.0, normalize: bool = True
+) -> list[Fragment]:
     """Split each line into fragments at horizontal gaps wider than
     ``gap_factor`` times the font size (word spaces are far narrower).
 
@@ -288,8 +289,12 @@ def running_furniture(pages: Sequence[Sequence[Fragment]], heights: Sequence[flo
                 doomed.add(id(f))
             elif n >= 2 and counts[key] >= threshold:
                 doomed.add(id(f))
-            elif (n >= 3 and (f.bold or f.size < body * 0.95) and f.size <= body * 1.05
-                  and slots[_slot(f, key[0])] >= threshold):
+            elif (
+                n >= 3
+                and (f.bold or f.size < body * 0.95)
+                and f.size <= body * 1.05
+                and slots[_slot(f, key[0])] >= threshold
+            ):
                 # (bold or small print only: the first line of running text also
                 # sits in the same place on every page)
                 doomed.add(id(f))
@@ -302,7 +307,9 @@ def running_furniture(pages: Sequence[Sequence[Fragment]], heights: Sequence[flo
 
 # 4. blocks ----------------------------------------------------------------
 
-_BULLET_RE = re.compile(r"^(?:[\u2022\u25aa\u25cf\u2013\u2014\u00b7\u25e6\u25a1\u2023*-]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s)")
+_BULLET_RE = re.compile(
+    r"^(?:[\u2022\u25aa\u25cf\u2013\u2014\u00b7\u25e6\u25a1\u2023*-]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s)"
+)
 _SENTENCE_END = (".", "!", "?", ":", ";")
 _BULLETS = "\u2022\u25aa\u25cf\u00b7\u25e6\u25a1\u2023\u2043\u25a0\u25ba\u27a2\uf0b7\uf0a7\uf0d8"
 
@@ -432,8 +439,13 @@ def _reads_as_sentence(text: str) -> bool:
 def _continues(a: Fragment, b: Fragment, line_gap: float) -> bool:
     """Whether ``b`` is the next line of the same paragraph as ``a``: the same
     font, the line below at the usual spacing, ``a`` not ending a sentence."""
-    return (a.page == b.page and a.size == b.size and a.bold == b.bold
-            and 0 <= b.top - a.bottom <= line_gap + 0.3 * a.size and not a.text.endswith(_SENTENCE_END))
+    return (
+        a.page == b.page
+        and a.size == b.size
+        and a.bold == b.bold
+        and 0 <= b.top - a.bottom <= line_gap + 0.3 * a.size
+        and not a.text.endswith(_SENTENCE_END)
+    )
 
 
 def _paragraph_break(a: Fragment, b: Fragment, line_gap: float, body: float) -> bool:

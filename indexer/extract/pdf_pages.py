@@ -14,8 +14,8 @@ import re
 from functools import partial
 from pathlib import Path
 
-from indexer.model import HEADING, ExtractedDocument, ExtractionError
 from indexer.extract.dates import parse_date
+from indexer.extract.pdf_headings import locate, outline_entries, table_of_contents
 from indexer.extract.pdf_layout import (
     Fragment,
     Word,
@@ -25,7 +25,7 @@ from indexer.extract.pdf_layout import (
     running_furniture,
 )
 from indexer.extract.text_cleanup import normalize_text, repair_broken_glyphs, unmapped_glyph_share
-from indexer.extract.pdf_headings import locate, outline_entries, table_of_contents
+from indexer.model import HEADING, ExtractedDocument, ExtractionError
 
 MIN_TEXT_CHARS = 40  # fewer letters than this in the whole file: no text layer
 DEFAULT_MAX_PAGES = 2000
@@ -99,7 +99,8 @@ def _check_reference_loops(doc) -> None:
             while isinstance(obj, PDFObjRef):
                 if obj.objid in seen:
                     raise ExtractionError(
-                        "beschadigd PDF-bestand: objecten verwijzen naar zichzelf (een kringverwijzing)")
+                        "beschadigd PDF-bestand: objecten verwijzen naar zichzelf (een kringverwijzing)"
+                    )
                 seen.add(obj.objid)
                 try:
                     obj = doc.getobj(obj.objid)
@@ -198,10 +199,11 @@ def _char_object(page, obj):
     same dict, in a third of the time. pdfplumber turned each character into
     its dict in twice the time pdfminer took to read the page. Anything but
     a plain character goes to pdfplumber's own."""
+    from unicodedata import normalize
+
     from pdfminer.layout import LTChar
     from pdfplumber.page import ALL_ATTRS, Page, fix_fontname_bytes
     from pdfplumber.utils import resolve_all, resolve_and_decode
-    from unicodedata import normalize
 
     if type(obj) is not LTChar:
         return Page.process_object(page, obj)
@@ -352,8 +354,9 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
     blocks = assemble_blocks(ordered, headings) if headings else by_fonts
 
     first_page = " ".join(f.text for f in pages[0]).lower()
-    title = _choose_title(_plausible_title(_metadata_text(meta.get("Title"))), by_fonts, first_page) \
-        or path.stem.replace("_", " ").replace("+", " ")
+    title = _choose_title(
+        _plausible_title(_metadata_text(meta.get("Title"))), by_fonts, first_page
+    ) or path.stem.replace("_", " ").replace("+", " ")
     return ExtractedDocument(
         source=source or path.name,
         format="pdf",

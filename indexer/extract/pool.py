@@ -32,9 +32,9 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Callable, Iterable
 
 from indexer.model import ExtractedDocument, ExtractionError, SourceFile
 
@@ -118,6 +118,7 @@ def _die_with_parent(parent_pid: int) -> None:
         if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl")
     except (OSError, AttributeError):
+
         def watch() -> None:
             while os.getppid() == parent_pid:
                 time.sleep(0.5)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from itertools import product
-from typing import Mapping
 
 SOFT_HYPHEN = "\u00ad"
 
@@ -138,10 +138,33 @@ _ELLIPSIS_FOLLOWERS = frozenset({"en", "of", "tot", "en/of"})
 
 # Short words that form real hyphenated compounds in this domain ("vo-school",
 # "so-leerlingen", "co-teaching"): kept when a document gives no other evidence.
-HYPHEN_PREFIXES = frozenset({
-    "po", "vo", "so", "vso", "sbo", "bao", "pro", "mbo", "hbo", "wo", "vmbo", "havo",
-    "vwo", "co", "ex", "oud", "anti", "non", "opdc", "zml", "emb", "tos", "kdc",
-})
+HYPHEN_PREFIXES = frozenset(
+    {
+        "po",
+        "vo",
+        "so",
+        "vso",
+        "sbo",
+        "bao",
+        "pro",
+        "mbo",
+        "hbo",
+        "wo",
+        "vmbo",
+        "havo",
+        "vwo",
+        "co",
+        "ex",
+        "oud",
+        "anti",
+        "non",
+        "opdc",
+        "zml",
+        "emb",
+        "tos",
+        "kdc",
+    }
+)
 
 
 def _is_real_hyphen(before: str, after: str, vocabulary: Mapping[str, int]) -> bool:

@@ -23,7 +23,9 @@ def infer_type(doc: ExtractedDocument, passages: list[Passage]) -> str:
     return "publicatie" if doc.format == "pdf" else "nieuws"
 
 
-def build_record(source: SourceFile, doc: ExtractedDocument, doc_id: str) -> tuple[DocumentRecord, list[Passage], list[str]]:
+def build_record(
+    source: SourceFile, doc: ExtractedDocument, doc_id: str
+) -> tuple[DocumentRecord, list[Passage], list[str]]:
     """Passages and the document record, the catalogue overriding the file."""
     passages = split_passages(doc, doc_id)
     cat = source.catalogue

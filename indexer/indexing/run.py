@@ -24,19 +24,20 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TypeVar
 
+from indexer.engine.backend import BackendWriter, SearchBackend, backend_class
+from indexer.extract.cache import ExtractionCache
+from indexer.extract.pool import ExtractionPool, Outcome, run_task, worker_count
 from indexer.indexing.fingerprint import analysis_fingerprint
 from indexer.indexing.records import build_record
 from indexer.indexing.states import DocumentState, DocumentStates
-from indexer.model import DocumentRecord, ExtractedDocument, ExtractionError, Passage, SourceFile
-from indexer.extract.cache import ExtractionCache
-from indexer.extract.pool import ExtractionPool, Outcome, run_task, worker_count
 from indexer.indexing.store import IndexStore
+from indexer.model import DocumentRecord, ExtractedDocument, ExtractionError, Passage, SourceFile
 from indexer.sources import document_id, scan_sources
-from indexer.engine.backend import BackendWriter, SearchBackend, backend_class
 
 T = TypeVar("T")
 CATALOGUE_CACHE = "catalogue-parsed.json"  # in the index folder (sources.catalogue_entries)
@@ -96,8 +97,10 @@ class IndexReport:
         ]
         if self.full:
             lines.append(f"  overgenomen:  {self.carried_over} (uit de vorige index, niet opnieuw geanalyseerd)")
-            lines.append(f"  geanalyseerd: {self.analysed}"
-                         + (f" (alles opnieuw: {self.rebuild_reason})" if self.rebuild_reason else ""))
+            lines.append(
+                f"  geanalyseerd: {self.analysed}"
+                + (f" (alles opnieuw: {self.rebuild_reason})" if self.rebuild_reason else "")
+            )
         for label, items in (("+", self.added), ("~", self.updated), ("-", self.removed)):
             lines.extend(f"    {label} {path}" for path in items)
         for path, reason in self.failed:
@@ -148,7 +151,10 @@ def _cached_outcome(cache: ExtractionCache, source: SourceFile) -> Outcome | Non
 
 
 def extract_all(
-    sources: list[SourceFile], cache: ExtractionCache, pool: ExtractionPool, submitted: list[SourceFile],
+    sources: list[SourceFile],
+    cache: ExtractionCache,
+    pool: ExtractionPool,
+    submitted: list[SourceFile],
     read: Callable[[SourceFile], ExtractedDocument] = extract,
 ) -> Iterator[tuple[SourceFile, Outcome]]:
     """Every source with its outcome, in the order given: from the pool for
@@ -261,8 +267,15 @@ def run_index(
     report = IndexReport(str(source_dir), str(index_root), full)
     cache = ExtractionCache(cache_dir if cache_dir is not None else Path(index_root) / "extract-cache")
     with store.lock():
-        plan = _plan(store, Path(source_dir), Path(index_root), report, from_scratch=from_scratch,
-                     profile=profile, pipeline=pipeline)
+        plan = _plan(
+            store,
+            Path(source_dir),
+            Path(index_root),
+            report,
+            from_scratch=from_scratch,
+            profile=profile,
+            pipeline=pipeline,
+        )
         try:
             generation = _apply(plan, store, cache, report, progress or _no_progress, pipeline, source_dir)
             _publish(plan, store, cache, report, generation, pipeline)
@@ -272,8 +285,16 @@ def run_index(
     return report
 
 
-def _plan(store: IndexStore, source_dir: Path, index_root: Path, report: IndexReport, *, from_scratch: bool,
-          profile: str, pipeline: Pipeline) -> RunPlan:
+def _plan(
+    store: IndexStore,
+    source_dir: Path,
+    index_root: Path,
+    report: IndexReport,
+    *,
+    from_scratch: bool,
+    profile: str,
+    pipeline: Pipeline,
+) -> RunPlan:
     """Open the live index, scan the sources and decide: incremental in the
     live generation, or a new generation (carried over or analysed afresh)."""
     backend = pipeline.backend or backend_class()
@@ -294,8 +315,14 @@ def _plan(store: IndexStore, source_dir: Path, index_root: Path, report: IndexRe
             old_index.close()
         raise
     manifest = store.read_manifest(current) if old_index is not None else {}
-    report.rebuild_reason = _rebuild_reason(old_index, manifest, backend, full=full, from_scratch=from_scratch,
-                                            fingerprint=lambda: pipeline.fingerprint(profile))
+    report.rebuild_reason = _rebuild_reason(
+        old_index,
+        manifest,
+        backend,
+        full=full,
+        from_scratch=from_scratch,
+        fingerprint=lambda: pipeline.fingerprint(profile),
+    )
     rebuild = report.rebuild_reason is not None
     new_generation = report.full = full or rebuild
     # taken now, from the code this run has loaded (files may change while it runs)
@@ -311,15 +338,33 @@ def _plan(store: IndexStore, source_dir: Path, index_root: Path, report: IndexRe
             if old_index is not None:
                 old_index.close()
             raise
-    plan = RunPlan(old_index, remembered, {path: (e.doc_id, e.state) for path, e in remembered.items()}, manifest,
-                   sources, skipped, rebuild, new_generation, fingerprint, target, index)
+    plan = RunPlan(
+        old_index,
+        remembered,
+        {path: (e.doc_id, e.state) for path, e in remembered.items()},
+        manifest,
+        sources,
+        skipped,
+        rebuild,
+        new_generation,
+        fingerprint,
+        target,
+        index,
+    )
     plan.ids = _assign_ids(sources, plan.old_states)
     plan.todo = _changed(plan, report)
     return plan
 
 
-def _rebuild_reason(old_index: SearchBackend | None, manifest: dict, backend: type[SearchBackend], *, full: bool,
-                    from_scratch: bool, fingerprint: Callable[[], str]) -> str | None:
+def _rebuild_reason(
+    old_index: SearchBackend | None,
+    manifest: dict,
+    backend: type[SearchBackend],
+    *,
+    full: bool,
+    from_scratch: bool,
+    fingerprint: Callable[[], str],
+) -> str | None:
     """Why every document is analysed again, into an empty new generation
     (in Dutch); None: the run works incrementally, in the live generation or
     (--full) in a new one that starts as a copy of it."""
@@ -352,8 +397,12 @@ def _changed(plan: RunPlan, report: IndexReport) -> list[SourceFile]:
     return todo
 
 
-def _start_extraction(plan: RunPlan, store: IndexStore, cache: ExtractionCache, pipeline: Pipeline,
-                      ) -> tuple[ExtractionPool, BackendWriter, list[SourceFile]]:
+def _start_extraction(
+    plan: RunPlan,
+    store: IndexStore,
+    cache: ExtractionCache,
+    pipeline: Pipeline,
+) -> tuple[ExtractionPool, BackendWriter, list[SourceFile]]:
     """Fork the extraction workers on the files the cache does not hold,
     then open the writer; the files the workers parse."""
     to_parse = [s for s in plan.todo if not cache.has(s.content_hash)]
@@ -378,8 +427,15 @@ def _start_extraction(plan: RunPlan, store: IndexStore, cache: ExtractionCache, 
     return pool, writer, to_parse
 
 
-def _apply(plan: RunPlan, store: IndexStore, cache: ExtractionCache, report: IndexReport, progress: Progress,
-           pipeline: Pipeline, source_dir: str | Path) -> int:
+def _apply(
+    plan: RunPlan,
+    store: IndexStore,
+    cache: ExtractionCache,
+    report: IndexReport,
+    progress: Progress,
+    pipeline: Pipeline,
+    source_dir: str | Path,
+) -> int:
     """Extract, analyse and write what changed, then commit; the commit's
     generation number. On any failure the writer is cancelled and a new
     generation discarded: the live index stays as it was."""
@@ -391,13 +447,20 @@ def _apply(plan: RunPlan, store: IndexStore, cache: ExtractionCache, report: Ind
             for path in report.removed:
                 writer.delete_document(plan.old_states[path][0])
         generation = writer.commit()
-        store.write_manifest(plan.target, {
-            "schema_version": plan.index.schema_version,
-            "profile": plan.index.profile,
-            "source_dir": str(Path(source_dir).resolve()),
-            "analysis": _analysis_after(plan.manifest.get("analysis"), plan.fingerprint,
-                                        new_generation=plan.new_generation, analysed=report.analysed),
-        })
+        store.write_manifest(
+            plan.target,
+            {
+                "schema_version": plan.index.schema_version,
+                "profile": plan.index.profile,
+                "source_dir": str(Path(source_dir).resolve()),
+                "analysis": _analysis_after(
+                    plan.manifest.get("analysis"),
+                    plan.fingerprint,
+                    new_generation=plan.new_generation,
+                    analysed=report.analysed,
+                ),
+            },
+        )
     except BaseException:
         pool.close()  # first: no worker outlives an interrupted run (closing twice is harmless)
         writer.cancel()
@@ -409,8 +472,16 @@ def _apply(plan: RunPlan, store: IndexStore, cache: ExtractionCache, report: Ind
     return generation
 
 
-def _write_documents(plan: RunPlan, writer: BackendWriter, pool: ExtractionPool, cache: ExtractionCache,
-                     to_parse: list[SourceFile], report: IndexReport, progress: Progress, pipeline: Pipeline) -> None:
+def _write_documents(
+    plan: RunPlan,
+    writer: BackendWriter,
+    pool: ExtractionPool,
+    cache: ExtractionCache,
+    to_parse: list[SourceFile],
+    report: IndexReport,
+    progress: Progress,
+    pipeline: Pipeline,
+) -> None:
     """Each source to analyse, as its text arrives: its records written (a
     changed one replacing its old version), or its failure reported."""
 
@@ -451,8 +522,9 @@ def _write_documents(plan: RunPlan, writer: BackendWriter, pool: ExtractionPool,
             report.updated.append(source.path)
 
 
-def _publish(plan: RunPlan, store: IndexStore, cache: ExtractionCache, report: IndexReport, generation: int,
-             pipeline: Pipeline) -> None:
+def _publish(
+    plan: RunPlan, store: IndexStore, cache: ExtractionCache, report: IndexReport, generation: int, pipeline: Pipeline
+) -> None:
     """Save the document states beside the committed generation, swap a new
     generation in, and count what the index now holds."""
     # saved before the swap: the next run finds them with the generation it opens
@@ -476,12 +548,20 @@ def _remembered_states(index: SearchBackend | None) -> dict[str, DocumentState]:
     saved = DocumentStates.load(index.directory, index.generation())
     if saved is not None:
         return saved.entries
-    return {path: DocumentState(doc_id, state, state.partition(":")[0], None)
-            for path, (doc_id, state) in index.document_states().items()}
+    return {
+        path: DocumentState(doc_id, state, state.partition(":")[0], None)
+        for path, (doc_id, state) in index.document_states().items()
+    }
 
 
-def _states_after(before: dict[str, DocumentState], sources: list[SourceFile], written: list[SourceFile],
-                  report: IndexReport, ids: dict[str, str], generation: int) -> DocumentStates:
+def _states_after(
+    before: dict[str, DocumentState],
+    sources: list[SourceFile],
+    written: list[SourceFile],
+    report: IndexReport,
+    ids: dict[str, str],
+    generation: int,
+) -> DocumentStates:
     """The states of the index this run committed: a document written now
     gets its file's state and signature; an unchanged one keeps its state
     with the signature seen now (a file that was only touched is not hashed

@@ -43,7 +43,7 @@ class DocumentStates:
         return Path(directory) / FILE_NAME
 
     @classmethod
-    def load(cls, directory: str | os.PathLike, generation: int) -> "DocumentStates | None":
+    def load(cls, directory: str | os.PathLike, generation: int) -> DocumentStates | None:
         """The saved states, if they belong to ``generation`` of the index."""
         try:
             data = json.loads(cls.path(directory).read_text(encoding="utf-8"))
@@ -64,8 +64,12 @@ class DocumentStates:
         tmp = target.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
         documents = {path: [e.doc_id, e.state, e.content_hash, e.signature] for path, e in self.entries.items()}
         try:
-            tmp.write_text(json.dumps({"generation": self.generation, "documents": documents},
-                                      ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            tmp.write_text(
+                json.dumps(
+                    {"generation": self.generation, "documents": documents}, ensure_ascii=False, separators=(",", ":")
+                ),
+                encoding="utf-8",
+            )
             os.replace(tmp, target)
             return True
         except OSError:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -39,8 +40,13 @@ class RunStatus:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.data: dict[str, Any] = {
-            "state": RUNNING, "full": full, "pid": os.getpid(),
-            "started": time.strftime("%Y-%m-%d %H:%M:%S"), "done": 0, "total": 0, "current": None,
+            "state": RUNNING,
+            "full": full,
+            "pid": os.getpid(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "done": 0,
+            "total": 0,
+            "current": None,
         }
         self._write()
 

@@ -27,8 +27,8 @@ import shutil
 import signal
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 CURRENT = "current"
 PREVIOUS = "previous"
@@ -163,7 +163,7 @@ class IndexStore:
             return True
         return True
 
-    def lock(self) -> "IndexLock":
+    def lock(self) -> IndexLock:
         """The indexing lock; taking it clears what a killed run left behind."""
         self.root.mkdir(parents=True, exist_ok=True)
         return IndexLock(self.root / LOCK_NAME, on_acquire=self.prune)
@@ -175,7 +175,7 @@ class IndexStore:
 # ``kill -9`` of the run those children, blocked on their job queue, would
 # hold the lock for ever. So a child closes its copy at once, and asks the
 # kernel to kill it when the run that forked it dies.
-_HELD_LOCKS: "weakref.WeakSet[IndexLock]" = weakref.WeakSet()
+_HELD_LOCKS: weakref.WeakSet[IndexLock] = weakref.WeakSet()
 _PR_SET_PDEATHSIG = 1
 
 
@@ -217,7 +217,7 @@ class IndexLock:
         self._fd: int | None = None
         self._on_acquire = on_acquire
 
-    def __enter__(self) -> "IndexLock":
+    def __enter__(self) -> IndexLock:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -52,9 +52,10 @@ def fingerprint(text: str) -> bytes:
     words = _WORD_RE.findall(fold_accents(text.lower()))
     if len(words) < MIN_WORDS:
         return NONE
-    hashes = {int.from_bytes(hashlib.blake2b(" ".join(words[i : i + SHINGLE]).encode(), digest_size=4).digest(),
-                             "little")
-              for i in range(len(words) - SHINGLE + 1)}
+    hashes = {
+        int.from_bytes(hashlib.blake2b(" ".join(words[i : i + SHINGLE]).encode(), digest_size=4).digest(), "little")
+        for i in range(len(words) - SHINGLE + 1)
+    }
     smallest = sorted(hashes)[:K]
     smallest += [smallest[-1]] * (K - len(smallest))  # fewer shingles than K: repeat the last
     return np.array(smallest, dtype="<u4").tobytes()
@@ -120,8 +121,10 @@ def duplicate_groups(sketches: np.ndarray, has: np.ndarray, doc_index: np.ndarra
     if len(rows) < 2:
         return group
     # each distinct (hash, passage) once, sorted by hash and then passage, as one 64-bit key
-    keys = _sorted_distinct((sketches[rows].astype(np.uint64).ravel() << np.uint64(32))
-                            | np.repeat(rows, sketches.shape[1]).astype(np.uint64))
+    keys = _sorted_distinct(
+        (sketches[rows].astype(np.uint64).ravel() << np.uint64(32))
+        | np.repeat(rows, sketches.shape[1]).astype(np.uint64)
+    )
     value = (keys >> np.uint64(32)).astype(np.int64)
     passage = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
     starts = np.flatnonzero(np.r_[True, value[1:] != value[:-1]])
@@ -151,8 +154,11 @@ def duplicate_groups(sketches: np.ndarray, has: np.ndarray, doc_index: np.ndarra
             x = parent[x]
         return x
 
-    same = {pair for pair, count in counts.items() if count >= SHARED and similarity(sketches[pair[0]],
-                                                                                   sketches[pair[1]]) >= CONTAINED}
+    same = {
+        pair
+        for pair, count in counts.items()
+        if count >= SHARED and similarity(sketches[pair[0]], sketches[pair[1]]) >= CONTAINED
+    }
 
     def alike(x: int, y: int) -> bool:
         return ((x, y) if x < y else (y, x)) in same
@@ -185,8 +191,9 @@ def _sorted_distinct(values: np.ndarray) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
-def collapse(ids: np.ndarray, scores: np.ndarray, groups: np.ndarray, preference: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, dict[int, list[int]]]:
+def collapse(
+    ids: np.ndarray, scores: np.ndarray, groups: np.ndarray, preference: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[int, list[int]]]:
     """One passage per group among ``ids`` (with ``scores``): the one the
     ``preference`` array (per passage, higher first) favours, scored as the
     best of its group; and, for each kept passage with company, the others.

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.model import HEADING, PARAGRAPH, Block, ExtractedDocument, Passage
 from indexer.extract.dates import DUTCH_MONTHS, parse_date
+from indexer.model import HEADING, PARAGRAPH, Block, ExtractedDocument, Passage
 
 MIN_WORDS = 50
 MAX_WORDS = 250
@@ -32,10 +32,51 @@ PREAMBLE_WORDS = 20
 QUESTION_LEVEL = 7  # deeper than any real heading: a question nests under the section
 
 _ABBREVIATIONS = {
-    "bijv", "bv", "o.a", "d.w.z", "e.d", "enz", "nr", "art", "dr", "mr", "ir", "drs",
-    "prof", "ca", "t.b.v", "m.b.t", "n.a.v", "i.p.v", "z.s.m", "resp", "incl", "excl",
-    "etc", "vs", "jl", "jr", "st", "blz", "p", "pag", "m.u.v", "t.a.v", "i.v.m", "o.b.v",
-    "evt", "mevr", "dhr", "min", "max", "tel", "ed", "a.s", "s.v.p", "z.g", "zgn",
+    "bijv",
+    "bv",
+    "o.a",
+    "d.w.z",
+    "e.d",
+    "enz",
+    "nr",
+    "art",
+    "dr",
+    "mr",
+    "ir",
+    "drs",
+    "prof",
+    "ca",
+    "t.b.v",
+    "m.b.t",
+    "n.a.v",
+    "i.p.v",
+    "z.s.m",
+    "resp",
+    "incl",
+    "excl",
+    "etc",
+    "vs",
+    "jl",
+    "jr",
+    "st",
+    "blz",
+    "p",
+    "pag",
+    "m.u.v",
+    "t.a.v",
+    "i.v.m",
+    "o.b.v",
+    "evt",
+    "mevr",
+    "dhr",
+    "min",
+    "max",
+    "tel",
+    "ed",
+    "a.s",
+    "s.v.p",
+    "z.g",
+    "zgn",
 }
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]?\s+(?=[\"'\u201c\u2018(]?[A-Z0-9\u00c0-\u00de])")
 
@@ -230,7 +271,8 @@ _MONTHS = "|".join(sorted(DUTCH_MONTHS, key=len, reverse=True))
 _DATE_LEAD_RE = re.compile(
     rf"^\s*(?:(?:gepubliceerd|geplaatst|datum|bijgewerkt)\s*(?:op)?\s*:?\s*)?"
     rf"((?:\d{{1,2}}\s+)?(?:{_MONTHS})\.?\s+\d{{4}}|\d{{1,2}}-\d{{1,2}}-\d{{4}})\s*(?:[-\u2013\u2014:|]|$)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def date_lead(text: str) -> str | None:
@@ -272,23 +314,37 @@ def join_short_sections(passages: list[Passage], up_to: int | None = None) -> li
 
     >>> a = Passage("d", 1, "Stuur het verzoek per brief.", ["Woo", "Indienen"])
     >>> b = Passage("d", 2, "Beschrijf het onderwerp.", ["Woo", "Toelichten"])
-    >>> [(p.heading_path, p.text, p.sections) for p in join_short_sections([a, b])]
-    [(['Woo'], 'Indienen\nStuur het verzoek per brief.\nToelichten\nBeschrijf het onderwerp.', [(0, 'Indienen'), (38, 'Toelichten')])]
+    >>> [(p.heading_path, p.sections) for p in join_short_sections([a, b])]
+    [(['Woo'], [(0, 'Indienen'), (38, 'Toelichten')])]
+    >>> join_short_sections([a, b])[0].text
+    'Indienen\nStuur het verzoek per brief.\nToelichten\nBeschrijf het onderwerp.'
     """
     limit = JOIN_UP_TO if up_to is None else up_to
     out: list[Passage] = []
     for p in passages:
         last = out[-1] if out else None
-        if (last is not None and not last.is_question and not p.is_question and last.date == p.date
-                and _words(last.text) + _words(p.text) + len(p.heading_path) <= limit):
+        if (
+            last is not None
+            and not last.is_question
+            and not p.is_question
+            and last.date == p.date
+            and _words(last.text) + _words(p.text) + len(p.heading_path) <= limit
+        ):
             parent = _common_prefix(last.heading_path, p.heading_path)
             # siblings (or a section and its parent's intro): one level apart at most
             if len(parent) >= max(len(last.heading_path), len(p.heading_path)) - 1:
                 head = _below(last, parent)
                 sections = _sections(last, parent, 0, len(head) - len(last.text))
                 sections += _sections(p, parent, len(head) + 1, len(_below(p, parent)) - len(p.text))
-                out[-1] = Passage(last.doc_id, last.number, head + "\n" + _below(p, parent), parent,
-                                  last.page if last.page is not None else p.page, sections=sections, date=last.date)
+                out[-1] = Passage(
+                    last.doc_id,
+                    last.number,
+                    head + "\n" + _below(p, parent),
+                    parent,
+                    last.page if last.page is not None else p.page,
+                    sections=sections,
+                    date=last.date,
+                )
                 continue
         out.append(p)
     for number, p in enumerate(out, start=1):
@@ -300,7 +356,7 @@ def _sections(p: Passage, parent: list[str], start: int, shift: int) -> list[tup
     """Where ``p``'s sections begin once it is joined at ``start`` under
     ``parent`` (its own headings below ``parent``, ``shift`` characters of
     them, now open its text)."""
-    own = p.heading_path[len(parent):]
+    own = p.heading_path[len(parent) :]
     if not p.sections:
         return [(start, " › ".join(own))]
     out = [(start, " › ".join(own + ([p.sections[0][1]] if p.sections[0][1] else [])))]
@@ -317,4 +373,4 @@ def _common_prefix(a: list[str], b: list[str]) -> list[str]:
 
 def _below(p: Passage, parent: list[str]) -> str:
     """A passage's text led by its headings below ``parent``."""
-    return "\n".join(p.heading_path[len(parent):] + [p.text])
+    return "\n".join(p.heading_path[len(parent) :] + [p.text])

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 from indexer.model import Hit
 
@@ -37,8 +37,10 @@ def features(hits: Sequence[Hit]) -> list[list[float]]:
     [[1.0, 2.303, 1.0], [0.5, 1.386, 0.333]]
     """
     top = max((h.score for h in hits), default=0.0) or 1.0
-    return [[h.match_share if h.match_share is not None else 1.0, math.log1p(max(h.score, 0.0)), h.score / top]
-            for h in hits]
+    return [
+        [h.match_share if h.match_share is not None else 1.0, math.log1p(max(h.score, 0.0)), h.score / top]
+        for h in hits
+    ]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ Excluded words and phrases are bounded the same way. What is dropped sets
 from __future__ import annotations
 
 import re
+
 from indexer.model import QueryPlan
 
 MAX_QUERY_CHARS = 500
@@ -27,7 +28,7 @@ MAX_WORD_CHARS = 50  # the longest words in the corpora have under 35 letters
 MAX_WORD_PARTS = 8  # "so-sbo-bao" has 3
 MAX_TERMS = 64  # words plus the parts of joined words
 MAX_PHRASES = 4
-_QUOTES = "\"\u201c\u201d\u201e"
+_QUOTES = '"\u201c\u201d\u201e'
 _OPERATORS = {"and", "or", "not", "en/of"}
 # numbers with separators stay whole, as the index tokenizer keeps them ("1,5")
 _WORD_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:[-\u2010\u2011'\u2019.][^\W_]+)*-?", re.UNICODE)

@@ -11,17 +11,17 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
-from indexer.search import answer_confidence
-from indexer.model import DocumentRecord, Passage, SearchResponse
-from indexer.search.memory_release import release_free_memory
-from indexer.indexing.store import IndexStore
-from indexer.search.query_parser import parse_query
 from indexer.engine.backend import SearchBackend, backend_class
-from indexer.model import PRODUCT, SORTS, RankingConfig
+from indexer.indexing.store import IndexStore
+from indexer.model import PRODUCT, SORTS, DocumentRecord, Passage, RankingConfig, SearchResponse
+from indexer.search import answer_confidence
+from indexer.search.memory_release import release_free_memory
+from indexer.search.query_parser import parse_query
 
 MAX_K = 100
 CACHE_SIZE = 64  # responses kept per process (each holds its hits' text: about 30 kB)
@@ -54,9 +54,7 @@ class SearchService:
         if generation is not None and generation == self._generation and self._index is not None:
             return self._index  # the same generation, already open (checking it again cost 0.3 ms)
         if generation is None or not self.backend.exists(generation):
-            raise IndexMissingError(
-                f"Er is nog geen index in {self.store.root}. Maak die met: expertisebank index"
-            )
+            raise IndexMissingError(f"Er is nog geen index in {self.store.root}. Maak die met: expertisebank index")
         if generation != self._generation:
             self._cache.clear()
             manifest = self.store.read_manifest(generation)
@@ -139,21 +137,47 @@ class SearchService:
             raise ValueError(f"onbekende sortering {sort!r}; kies uit {', '.join(SORTS)}")
         plan = parse_query(text)
         if plan.is_empty:
-            return SearchResponse(plan.text, 0, _ms(started), [], message="Geef een of meer zoekwoorden op.",
-                                  facets={} if facets else None)
+            return SearchResponse(
+                plan.text,
+                0,
+                _ms(started),
+                [],
+                message="Geef een of meer zoekwoorden op.",
+                facets={} if facets else None,
+            )
         with self._lock:
             index = self._live_index()
             index.refresh()  # notices a commit to this generation (and bumps its version)
-            key = (self._generation, index.version, text, k, page, mode, _frozen(filters), repr(config), sort,
-                   facets, per_document)
+            key = (
+                self._generation,
+                index.version,
+                text,
+                k,
+                page,
+                mode,
+                _frozen(filters),
+                repr(config),
+                sort,
+                facets,
+                per_document,
+            )
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return replace(cached, took_ms=_ms(started))
 
         def read(index: SearchBackend):
-            result = index.search(plan, mode=mode, limit=k, offset=(page - 1) * k, filters=filters, config=config,
-                                  sort=sort, facets=facets, per_document=per_document)
+            result = index.search(
+                plan,
+                mode=mode,
+                limit=k,
+                offset=(page - 1) * k,
+                filters=filters,
+                config=config,
+                sort=sort,
+                facets=facets,
+                per_document=per_document,
+            )
             # "Bedoelde u": whenever a word is unknown, even if near words found results
             return result, _suggestion(plan.text, index.corrections(plan.all_words()))
 
@@ -163,8 +187,9 @@ class SearchService:
             message = "Uw zoekvraag bestaat alleen uit veelvoorkomende woorden. Probeer specifiekere woorden."
         elif plan.truncated:
             message = "Uw zoekvraag was erg lang; alleen het begin is gebruikt."
-        response = SearchResponse(plan.text, result.total, _ms(started), result.hits, suggestion,
-                                  facets=result.facets, message=message)
+        response = SearchResponse(
+            plan.text, result.total, _ms(started), result.hits, suggestion, facets=result.facets, message=message
+        )
         with self._lock:
             self._cache[key] = response
             while len(self._cache) > CACHE_SIZE:

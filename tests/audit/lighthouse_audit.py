@@ -30,7 +30,9 @@ CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 
 
 def main() -> int:
-    lighthouse = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "var" / "audit" / "node_modules" / ".bin" / "lighthouse"
+    lighthouse = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "var" / "audit" / "node_modules" / ".bin" / "lighthouse"
+    )
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     OUT.mkdir(parents=True, exist_ok=True)
     from indexer.indexing.run import run_index
@@ -44,8 +46,14 @@ def main() -> int:
             for form in ("mobile", "desktop"):
                 for name, path in PAGES.items():
                     report = OUT / f"{name}-{form}.json"
-                    cmd = [str(lighthouse), f"{base}{path}", "--quiet", "--output=json",
-                           f"--output-path={report}", "--chrome-flags=--headless=new --no-sandbox --disable-gpu"]
+                    cmd = [
+                        str(lighthouse),
+                        f"{base}{path}",
+                        "--quiet",
+                        "--output=json",
+                        f"--output-path={report}",
+                        "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+                    ]
                     cmd += ["--preset=desktop"] if form == "desktop" else ["--form-factor=mobile"]
                     subprocess.run(cmd, check=True, env=dict(os.environ, CHROME_PATH=chromium), timeout=300)
                     categories = json.loads(report.read_text(encoding="utf-8"))["categories"]

@@ -40,8 +40,7 @@ class PairedDifference:
         return f"{self.mean:+.3f} [{self.low:+.3f}, {self.high:+.3f}]"
 
 
-def paired_bootstrap(a: list[float], b: list[float], resamples: int = RESAMPLES,
-                     seed: int = SEED) -> PairedDifference:
+def paired_bootstrap(a: list[float], b: list[float], resamples: int = RESAMPLES, seed: int = SEED) -> PairedDifference:
     """The mean of ``a - b`` and its 95% bootstrap interval.
 
     >>> d = paired_bootstrap([1.0, 1.0, 0.5, 1.0], [0.5, 0.0, 0.5, 1.0])

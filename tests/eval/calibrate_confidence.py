@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.search.answer_confidence import DATA, FEATURES, ConfidenceModel, features
 from indexer.indexing.run import run_index
+from indexer.search.answer_confidence import DATA, FEATURES, ConfidenceModel, features
 from indexer.search.service import SearchService
 from tests.eval import harness, qa_pages
 from tests.eval.harness import EvalQuery, first_good_rank
@@ -93,8 +93,9 @@ def main() -> int:
             run_index(source, work / name / "index", cache_dir=work / "cache")
         on_corpus = SearchService(work / "corpus" / "index")
         on_qa = SearchService(work / "qa" / "index")
-        questions = (rankings(on_corpus, corpus_questions, True) + rankings(on_qa, qa, True)
-                     + rankings(on_corpus, qa, False))
+        questions = (
+            rankings(on_corpus, corpus_questions, True) + rankings(on_qa, qa, True) + rankings(on_corpus, qa, False)
+        )
     rows = np.array([r for q_rows, _ in questions for r in q_rows], dtype=np.float64)
     labels = np.array([lab for _, q_labels in questions for lab in q_labels], dtype=np.float64)
     weights, bias = fit_logistic(rows, labels)
@@ -106,7 +107,7 @@ def main() -> int:
         "threshold": threshold,
         "fitted": {
             "on": "dev part only: help-desk and question dev queries, the Q&A check's dev half "
-                  "(and that half asked on the demo corpus + realdocs as questions without an answer)",
+            "(and that half asked on the demo corpus + realdocs as questions without an answer)",
             "date": date.today().isoformat(),
             "questions": len(questions),
             "passages": int(len(rows)),

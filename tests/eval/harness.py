@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.indexing.run import run_index
+from indexer.model import BASELINE, FOUNDATION, PRODUCT, RankingConfig
 from indexer.search.service import SearchService
 from indexer.sources import document_id
-from indexer.model import BASELINE, FOUNDATION, PRODUCT, RankingConfig
 from tests.eval import qa_pages
 from tests.eval.bootstrap import paired_bootstrap, reciprocal_rank
 from tests.eval.naive_pipeline import NaiveIndex
@@ -94,9 +94,18 @@ def load_queries(with_realdocs: bool = True, splits: tuple[str, ...] = SPLITS) -
 
 
 def qa_queries(realdocs: Path = REALDOCS) -> list[EvalQuery]:
-    return [EvalQuery(f"qa-{item.id[:12]}", "qa", item.question, split=item.split,
-                      doc=document_id(item.path), collection="qa", needs="realdocs")
-            for item in qa_pages.load_items(realdocs / "qa")]
+    return [
+        EvalQuery(
+            f"qa-{item.id[:12]}",
+            "qa",
+            item.question,
+            split=item.split,
+            doc=document_id(item.path),
+            collection="qa",
+            needs="realdocs",
+        )
+        for item in qa_pages.load_items(realdocs / "qa")
+    ]
 
 
 def _norm(text: str) -> str:
@@ -129,8 +138,11 @@ class Scores:
         self.mrr10 += reciprocal_rank(rank)
 
     def final(self) -> dict[str, float]:
-        return {"n": self.n, "success@5": self.success5 / self.n if self.n else 0.0,
-                "mrr@10": self.mrr10 / self.n if self.n else 0.0}
+        return {
+            "n": self.n,
+            "success@5": self.success5 / self.n if self.n else 0.0,
+            "mrr@10": self.mrr10 / self.n if self.n else 0.0,
+        }
 
 
 def table_of(queries: list[EvalQuery], ranks: dict[str, int | None]) -> dict[str, dict[str, float]]:
@@ -147,8 +159,9 @@ def table_of(queries: list[EvalQuery], ranks: dict[str, int | None]) -> dict[str
 
 
 def product_ranks(service: SearchService, queries: list[EvalQuery], config: RankingConfig) -> dict[str, int | None]:
-    return {q.id: first_good_rank(service.search(q.query, k=10, mode="passages", config=config).hits, q)
-            for q in queries}
+    return {
+        q.id: first_good_rank(service.search(q.query, k=10, mode="passages", config=config).hits, q) for q in queries
+    }
 
 
 def naive_ranks(index: NaiveIndex, queries: list[EvalQuery]) -> dict[str, int | None]:
@@ -170,9 +183,15 @@ def gather_sources(workdir: Path, source: Path | None, realdocs: Path | None, na
 QUESTION_KINDS = ("question", "helpdesk", "qa")
 
 
-def _score_collection(source: Path, work: Path, queries: list[EvalQuery], configs: tuple[str, ...],
-                      naive: bool, answered: dict[str, bool] | None = None,
-                      unanswerable: list[EvalQuery] | None = None) -> dict[str, dict[str, int | None]]:
+def _score_collection(
+    source: Path,
+    work: Path,
+    queries: list[EvalQuery],
+    configs: tuple[str, ...],
+    naive: bool,
+    answered: dict[str, bool] | None = None,
+    unanswerable: list[EvalQuery] | None = None,
+) -> dict[str, dict[str, int | None]]:
     """Build the indexes one collection needs and rank its queries in each
     configuration. With ``answered``, record for the product whether the
     vraagbaak says it has a good answer: to its questions, and to the
@@ -205,9 +224,15 @@ def _score_collection(source: Path, work: Path, queries: list[EvalQuery], config
     return out
 
 
-def run(source: Path = REPO / "corpus", workdir: Path | None = None, realdocs: Path | None = REALDOCS,
-        splits: tuple[str, ...] = SPLITS, qa: bool = True, naive: bool = True,
-        configs: tuple[str, ...] = ("baseline", "foundation", "product")) -> dict:
+def run(
+    source: Path = REPO / "corpus",
+    workdir: Path | None = None,
+    realdocs: Path | None = REALDOCS,
+    splits: tuple[str, ...] = SPLITS,
+    qa: bool = True,
+    naive: bool = True,
+    configs: tuple[str, ...] = ("baseline", "foundation", "product"),
+) -> dict:
     """Build the indexes and rank every query in every configuration.
 
     Returns ``{"realdocs": bool, "queries": [...], "ranks": {config: {query id: rank}}}``."""
@@ -220,15 +245,15 @@ def run(source: Path = REPO / "corpus", workdir: Path | None = None, realdocs: P
         work = Path(workdir or tmp)
         corpus = gather_sources(work / "corpus", source, realdocs if use_realdocs else None)
         # the government questions have no answer in the demo corpus + realdocs
-        for name, found in _score_collection(corpus, work / "corpus", queries, configs, naive,
-                                             answered if qa else None, qa_set).items():
+        for name, found in _score_collection(
+            corpus, work / "corpus", queries, configs, naive, answered if qa else None, qa_set
+        ).items():
             ranks[name].update(found)
         if qa_set:
             qa_source = gather_sources(work / "qa", None, realdocs)
             qa_pages.write_pages(qa_pages.load_items(realdocs / "qa"), qa_source)
             qa_configs = tuple(c for c in configs if c != "baseline")
-            for name, found in _score_collection(qa_source, work / "qa", qa_set, qa_configs, naive,
-                                                 answered).items():
+            for name, found in _score_collection(qa_source, work / "qa", qa_set, qa_configs, naive, answered).items():
                 ranks[name].update(found)
     return {"realdocs": use_realdocs, "queries": queries + qa_set, "ranks": dict(ranks), "answered": answered}
 
@@ -237,12 +262,13 @@ def run(source: Path = REPO / "corpus", workdir: Path | None = None, realdocs: P
 
 
 def save_reference(results: dict, path: Path = REFERENCE) -> None:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "indexer"], cwd=REPO, capture_output=True,
-                           text=True).stdout.strip()
-    data = {"commit": commit + ("+uncommitted indexer changes" if dirty else ""),
-            "ranks": results["ranks"]["product"]}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "indexer"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    data = {"commit": commit + ("+uncommitted indexer changes" if dirty else ""), "ranks": results["ranks"]["product"]}
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -261,8 +287,12 @@ def _table_lines(title: str, queries: list[EvalQuery], results: dict, names: lis
     tables = {n: table_of(queries, results["ranks"][n]) for n in names}
     lines = [title, f"  {'kind':<13}{'n':>4}  " + "".join(f"{n[:10] + ' S@5':>15}{n[:10] + ' MRR':>15}" for n in names)]
     for kind in tables[names[-1]]:
-        cells = "".join(f"{tables[n][kind]['success@5']:>15.3f}{tables[n][kind]['mrr@10']:>15.3f}"
-                        if kind in tables[n] else f"{'':>30}" for n in names)
+        cells = "".join(
+            f"{tables[n][kind]['success@5']:>15.3f}{tables[n][kind]['mrr@10']:>15.3f}"
+            if kind in tables[n]
+            else f"{'':>30}"
+            for n in names
+        )
         lines.append(f"  {kind:<13}{tables[names[-1]][kind]['n']:>4}  {cells}")
     return lines
 
@@ -294,19 +324,30 @@ def answer_check(results: dict, split: str) -> dict[str, float] | None:
     government questions asked where no answer exists should not."""
     answered = results.get("answered") or {}
     product = results["ranks"]["product"]
-    good = [answered[q.id] for q in results["queries"]
-            if q.split == split and q.id in answered and (product.get(q.id) or 99) <= 5]
-    missed = [answered[q.id] for q in results["queries"]
-              if q.split == split and q.id in answered and (product.get(q.id) or 99) > 5]
-    none = [answered["none:" + q.id] for q in results["queries"]
-            if q.split == split and "none:" + q.id in answered]
+    good = [
+        answered[q.id]
+        for q in results["queries"]
+        if q.split == split and q.id in answered and (product.get(q.id) or 99) <= 5
+    ]
+    missed = [
+        answered[q.id]
+        for q in results["queries"]
+        if q.split == split and q.id in answered and (product.get(q.id) or 99) > 5
+    ]
+    none = [answered["none:" + q.id] for q in results["queries"] if q.split == split and "none:" + q.id in answered]
     if not good or not none:
         return None
     found = sum(good) / len(good)
     quiet = 1 - sum(none) / len(none)
-    return {"answerable": len(good), "answered": found, "without_answer": len(none), "said_none": quiet,
-            "missed_answered": (sum(missed) / len(missed)) if missed else 0.0, "missed": len(missed),
-            "balanced": (found + quiet) / 2}
+    return {
+        "answerable": len(good),
+        "answered": found,
+        "without_answer": len(none),
+        "said_none": quiet,
+        "missed_answered": (sum(missed) / len(missed)) if missed else 0.0,
+        "missed": len(missed),
+        "balanced": (found + quiet) / 2,
+    }
 
 
 def _answer_lines(results: dict) -> list[str]:
@@ -315,11 +356,13 @@ def _answer_lines(results: dict) -> list[str]:
         check = answer_check(results, split)
         if check is None:
             continue
-        lines.append(f"Vraagbaak 'Geen goed antwoord', {split}: answered {check['answered']:.0%} of "
-                     f"{check['answerable']} questions with a right passage in the top 5; said none for "
-                     f"{check['said_none']:.0%} of {check['without_answer']} questions without an answer in the "
-                     f"collection; balanced accuracy {check['balanced']:.3f} (answered {check['missed_answered']:.0%} "
-                     f"of the {check['missed']} whose top 5 holds no right passage)")
+        lines.append(
+            f"Vraagbaak 'Geen goed antwoord', {split}: answered {check['answered']:.0%} of "
+            f"{check['answerable']} questions with a right passage in the top 5; said none for "
+            f"{check['said_none']:.0%} of {check['without_answer']} questions without an answer in the "
+            f"collection; balanced accuracy {check['balanced']:.3f} (answered {check['missed_answered']:.0%} "
+            f"of the {check['missed']} whose top 5 holds no right passage)"
+        )
     return lines + ([""] if lines else [])
 
 
@@ -336,8 +379,9 @@ def format_report(results: dict, reference: dict | None = None) -> str:
     for split in SPLITS:
         part = _part(queries, split, "qa")
         if part:
-            lines += _table_lines(f"REAL Q&A CHECK, {split} half (179 answers as pages + realdocs)", part, results,
-                                  qa_names) + [""]
+            lines += _table_lines(
+                f"REAL Q&A CHECK, {split} half (179 answers as pages + realdocs)", part, results, qa_names
+            ) + [""]
     if reference is not None:
         for split in SPLITS:
             for collection, label in (("corpus", split), ("qa", f"Q&A {split}")):
@@ -345,17 +389,26 @@ def format_report(results: dict, reference: dict | None = None) -> str:
                 if part:
                     ref = table_of(part, reference["ranks"])["overall"]
                     now = table_of(part, results["ranks"]["product"])["overall"]
-                    lines.append(f"  reference {label:<9} S@5 {ref['success@5']:.3f} MRR {ref['mrr@10']:.3f}"
-                                 f"   ->  now S@5 {now['success@5']:.3f} MRR {now['mrr@10']:.3f}")
+                    lines.append(
+                        f"  reference {label:<9} S@5 {ref['success@5']:.3f} MRR {ref['mrr@10']:.3f}"
+                        f"   ->  now S@5 {now['success@5']:.3f} MRR {now['mrr@10']:.3f}"
+                    )
         lines.append("")
     diffs = differences(results, queries, reference)
     if diffs:
-        lines.append("Paired bootstrap of MRR@10 (95% interval, 10,000 resamples; a gain counts when the interval is above 0):")
-        lines += [f"  {label:<9} {name:<45} {d}  n={d.n}{'  (gain)' if d.significant else ''}" for label, name, d in diffs]
+        lines.append(
+            "Paired bootstrap of MRR@10 (95% interval, 10,000 resamples; a gain counts when the interval is above 0):"
+        )
+        lines += [
+            f"  {label:<9} {name:<45} {d}  n={d.n}{'  (gain)' if d.significant else ''}" for label, name, d in diffs
+        ]
         lines.append("")
     lines += _answer_lines(results)
-    misses = [q for q in _part(queries, "dev", "corpus") + _part(queries, "dev", "qa")
-              if (results["ranks"]["product"].get(q.id) or 99) > 5]
+    misses = [
+        q
+        for q in _part(queries, "dev", "corpus") + _part(queries, "dev", "qa")
+        if (results["ranks"]["product"].get(q.id) or 99) > 5
+    ]
     if misses:
         lines.append("Dev queries not in the product's top 5:")
         lines += [f"  {q.id:<28} rank {results['ranks']['product'][q.id]}  {q.query}" for q in misses]

@@ -91,9 +91,13 @@ class NaiveIndex:
         self._analyzer = self._ix.schema["body"].analyzer
 
     @classmethod
-    def build(cls, source: Path, directory: Path, cache_dir: Path | None = None) -> "NaiveIndex":
-        schema = Schema(doc_id=ID(stored=True), source=STORED, context=STORED,
-                        body=TEXT(analyzer=LanguageAnalyzer("nl"), stored=False))
+    def build(cls, source: Path, directory: Path, cache_dir: Path | None = None) -> NaiveIndex:
+        schema = Schema(
+            doc_id=ID(stored=True),
+            source=STORED,
+            context=STORED,
+            body=TEXT(analyzer=LanguageAnalyzer("nl"), stored=False),
+        )
         directory.mkdir(parents=True, exist_ok=True)
         ix = whoosh_index.create_in(str(directory), schema)
         writer = ix.writer()

@@ -53,8 +53,11 @@ def load_items(qa_dir: Path) -> list[QAItem]:
                 if not question or question in seen or not row["reference_answer_html"].strip():
                     continue
                 seen.add(question)
-                items.append(QAItem(row["id"], question, row["reference_answer_html"],
-                                    row["lastmodified"][:10], split_of(row["id"])))
+                items.append(
+                    QAItem(
+                        row["id"], question, row["reference_answer_html"], row["lastmodified"][:10], split_of(row["id"])
+                    )
+                )
     return items
 
 
@@ -71,7 +74,8 @@ def page_html(item: QAItem) -> str:
     <p>Zie ook.</p>
     """
     body = _BARE_LINE.sub(lambda m: f"<h2>{html.escape(m['text'], quote=False)}</h2>", item.answer_html)
-    return f'<!DOCTYPE html>\n<html lang="nl"><head><meta charset="utf-8"></head>\n<body><main>\n{body}\n</main></body></html>\n'
+    head = '<!DOCTYPE html>\n<html lang="nl"><head><meta charset="utf-8"></head>\n'
+    return f"{head}<body><main>\n{body}\n</main></body></html>\n"
 
 
 def write_pages(items: list[QAItem], target: Path) -> None:

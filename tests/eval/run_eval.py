@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.save_reference:
         save_reference(results)
     print(format_report(results, None if args.save_reference else load_reference()))
-    print(f"\n({len(results['queries'])} queries; every index built and searched in {time.monotonic() - started:.1f} s)")
+    print(
+        f"\n({len(results['queries'])} queries; every index built and searched in {time.monotonic() - started:.1f} s)"
+    )
     return 0
 
 

@@ -47,8 +47,8 @@ from types import MethodType
 
 import numpy as np
 from whoosh import highlight, searching
-from whoosh import query as wq
 from whoosh import index as whoosh_index
+from whoosh import query as wq
 from whoosh.codec import whoosh3
 from whoosh.matching import AndNotMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -308,11 +308,11 @@ def write_posting_blocks(fieldwriter, docnums, weights, values, lengths: list[in
     for i in range(0, len(docnums), size):
         if i:
             postwriter._write_block()
-        ids = docnums[i:i + size]
-        block_weights = weights[i:i + size]
+        ids = docnums[i : i + size]
+        block_weights = weights[i : i + size]
         postwriter._ids = ids
         postwriter._weights = array("f", block_weights)
-        postwriter._values = [v for v in values[i:i + size] if v]
+        postwriter._values = [v for v in values[i : i + size] if v]
         postwriter._maxweight = max(0, max(block_weights))
         found = [n for n in (lengths[d] for d in ids) if n] if lengths is not None else None
         postwriter._minlength = min(found) if found else None
@@ -430,8 +430,9 @@ class CheckedMpWriter(PostingListFlush, MpWriter):
         self.jobqueue = _JobQueue(self.jobqueue, self.tasks)
 
     def _new_task(self):
-        task = _SubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
-                              self.multisegment)
+        task = _SubWriterTask(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
         task.writer_class = self.segment_writer_class
         self.tasks.append(task)
         task.start()
@@ -447,8 +448,9 @@ class CheckedMpWriter(PostingListFlush, MpWriter):
                     result = results.get(timeout=timeout)
                 except queue.Empty:
                     codes = ", ".join(str(t.exitcode) for t in tasks)
-                    raise ChildProcessError(errno.ECHILD, "een schrijfproces van de index stopte onverwacht "
-                                                          f"(exitcodes {codes})") from None
+                    raise ChildProcessError(
+                        errno.ECHILD, f"een schrijfproces van de index stopte onverwacht (exitcodes {codes})"
+                    ) from None
                 if result[0] == "failed":
                     raise OSError(result[1], result[2])
                 return result

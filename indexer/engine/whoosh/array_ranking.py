@@ -38,8 +38,9 @@ def bm25(tf: np.ndarray, length: np.ndarray, idf: float, avg_length: float, b: f
     return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avg_length)))
 
 
-def passage_scores(terms: list[ScoredTerm], size: int, words: int = 0, strength: float = 0.0,
-                   word_weights: list[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def passage_scores(
+    terms: list[ScoredTerm], size: int, words: int = 0, strength: float = 0.0, word_weights: list[float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Every passage's score (the sum of its terms' boosted BM25F scores) and
     whether it matches any term, as arrays of ``size``.
 
@@ -56,8 +57,11 @@ def passage_scores(terms: list[ScoredTerm], size: int, words: int = 0, strength:
     for term in terms:
         if not len(term.ids):
             continue
-        values = term.scores if term.scores is not None else bm25(
-            term.tf, term.lengths, term.idf, term.avg_length, term.b, term.k1)
+        values = (
+            term.scores
+            if term.scores is not None
+            else bm25(term.tf, term.lengths, term.idf, term.avg_length, term.b, term.k1)
+        )
         for boost in term.boosts:
             values = values * boost
         scores[term.ids] += values  # a term's passage numbers are distinct

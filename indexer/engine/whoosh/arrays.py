@@ -9,20 +9,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec import whoosh3
 
-import numpy as np
-
 from indexer.engine.facets import FacetTable
-from indexer.engine.whoosh import _internals
-from indexer.engine.whoosh import array_ranking
+from indexer.engine.whoosh import _internals, array_ranking
 from indexer.passages import duplicates
-
-
-
-
 
 POSTINGS_KEPT = 300_000  # postings kept per searcher (8 bytes each; p95 at 10k: 14.5 ms without, 8.7 with)
 _BYTE_TO_LENGTH = np.array([whoosh3.byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -44,8 +37,9 @@ class IndexArrays:
                 gone = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
                 self.live[gone + offset] = False
         ordinal: dict[str, int] = {}
-        self.doc_index = np.fromiter((ordinal.setdefault(d, len(ordinal)) for d in doc_of),
-                                     dtype=np.int32, count=len(doc_of))
+        self.doc_index = np.fromiter(
+            (ordinal.setdefault(d, len(ordinal)) for d in doc_of), dtype=np.int32, count=len(doc_of)
+        )
         self.doc_ids = list(ordinal)
         self._length_codes: dict[str, np.ndarray] = {}
         self._facets: FacetTable | None = None
@@ -142,12 +136,14 @@ def array_rankable(q) -> bool:
         q = q.a
     if isinstance(q, (wq.Term, wq.Phrase)):
         return True
-    return (isinstance(q, wq.Or) and not isinstance(q, wq.DisjunctionMax)
-            and all(array_rankable(sub) for sub in q.subqueries))
+    return (
+        isinstance(q, wq.Or)
+        and not isinstance(q, wq.DisjunctionMax)
+        and all(array_rankable(sub) for sub in q.subqueries)
+    )
 
 
-def word_shares(terms: list[array_ranking.ScoredTerm], docnums: list[int], weights: list[float] | None
-                 ) -> list[float]:
+def word_shares(terms: list[array_ranking.ScoredTerm], docnums: list[int], weights: list[float] | None) -> list[float]:
     """For each passage, the idf-weighted share of the query's words it holds
     (each word at the best credit of its terms there), as coordination
     counts it; 1.0 for a matching passage of a one-word query."""

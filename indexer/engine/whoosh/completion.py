@@ -8,11 +8,6 @@ import bisect
 from array import array
 
 
-
-
-
-
-
 class PhraseIndex:
     """Phrases (titles, then headings, in order) by the surface words they
     hold: which phrases hold every given word and a word with a prefix.

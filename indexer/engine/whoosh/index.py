@@ -9,44 +9,60 @@ snippets, facet counts and totals (:mod:`indexer.model`).
 from __future__ import annotations
 
 import bisect
-import heapq
 import errno
+import heapq
 import os
 import re
 import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
-
-from rapidfuzz.distance import OSA
-
-from whoosh import index as whoosh_index, query as wq, scoring, searching, sorting
 
 import numpy as np
+from rapidfuzz.distance import OSA
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import scoring, searching, sorting
 
 from indexer.analysis import dutch as dutch_analysis
 from indexer.analysis.word_lists import fold_accents
-from indexer.engine.whoosh import array_ranking
-from indexer.passages import duplicates
-from indexer.model import DocumentRecord, Hit, Passage, Place
-from indexer.model import QueryPlan
+from indexer.engine.reranking import CLOSE_SCORE, newer_first, relevance_of
 from indexer.engine.spelling_counts import SpellingCounts
 from indexer.engine.spelling_lookup import SpellingVocabulary
-
-from indexer.engine.reranking import CLOSE_SCORE, newer_first, relevance_of
+from indexer.engine.whoosh import _internals, array_ranking
 from indexer.engine.whoosh.arrays import (
-    IndexArrays, array_rankable, fingerprints_of, scored_leaves, segment_key, segment_readers, word_shares,
+    IndexArrays,
+    array_rankable,
+    fingerprints_of,
+    scored_leaves,
+    segment_key,
+    segment_readers,
+    word_shares,
 )
 from indexer.engine.whoosh.completion import PhraseIndex
 from indexer.engine.whoosh.queries import (
-    AndNot, DocumentsOf, RecordsOf, SharedFrequencies, SharedIdfBM25F, SHARED_IDF_FIELDS, WordCoordinatedOr, idf_of,
+    SHARED_IDF_FIELDS,
+    AndNot,
+    DocumentsOf,
+    RecordsOf,
+    SharedFrequencies,
+    SharedIdfBM25F,
+    WordCoordinatedOr,
+    idf_of,
 )
-from indexer.engine.whoosh import _internals
 from indexer.engine.whoosh.schema import (
-    DOCUMENT, INDEX_CHAINS, SCHEMA_VERSION, PARALLEL_FROM, PASSAGE, QUERY_CHAINS, WRITER_PROCESSES, build_schema,
+    DOCUMENT,
+    INDEX_CHAINS,
+    PARALLEL_FROM,
+    PASSAGE,
+    QUERY_CHAINS,
+    SCHEMA_VERSION,
+    WRITER_PROCESSES,
+    build_schema,
 )
 from indexer.engine.whoosh.snippets import cap_snippet, mid_sentence_lead, plain_snippet, section_heading, with_snippets
 from indexer.engine.whoosh.writer import IndexWriter, MpIndexWriter, SegmentIndexWriter
-from indexer.model import PRODUCT, EngineResult, RankingConfig
+from indexer.model import PRODUCT, DocumentRecord, EngineResult, Hit, Passage, Place, QueryPlan, RankingConfig
+from indexer.passages import duplicates
 
 # Queries of words (terms, no phrases) ranked by relevance are scored from
 # posting arrays (SearchIndex._array_search, indexer/array_ranking.py): every
@@ -57,7 +73,6 @@ ARRAY_RANKING = True
 
 COMMON_WORD_SHARE = 0.05  # a word in more passages than this gets no compound-part option
 COMPOUND_CREDIT = 1.0  # a word found only as part of a compound counts fully for coordination
-
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -103,14 +118,14 @@ class SearchIndex:
     # -- lifecycle ----------------------------------------------------------------
 
     @classmethod
-    def create(cls, directory: str | Path, profile: str = "dutch") -> "SearchIndex":
+    def create(cls, directory: str | Path, profile: str = "dutch") -> SearchIndex:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         whoosh_index.create_in(str(directory), build_schema(profile))
         return cls(directory)
 
     @classmethod
-    def create_from(cls, live: "SearchIndex", directory: str | Path) -> "SearchIndex":
+    def create_from(cls, live: SearchIndex, directory: str | Path) -> SearchIndex:
         """A new index in the empty folder ``directory`` that holds what ``live``
         holds: the files of its last commit and the spelling counts beside
         them, hard-linked (copied where the file system has no hard links).
@@ -200,8 +215,9 @@ class SearchIndex:
                 if key not in self._segment_doc_ids:
                     column = leaf.column_reader("doc_id")
                     one: dict[str, str] = {}  # one string per document, not one per passage (10 MB at 10k)
-                    self._segment_doc_ids[key] = [one.setdefault(d, d) for d in
-                                                  (column[n] for n in range(leaf.doc_count_all()))]
+                    self._segment_doc_ids[key] = [
+                        one.setdefault(d, d) for d in (column[n] for n in range(leaf.doc_count_all()))
+                    ]
                 doc_ids.extend(self._segment_doc_ids[key])
             self._docnum_doc = doc_ids
         return self._docnum_doc
@@ -248,15 +264,22 @@ class SearchIndex:
             row = rows.get(n - offset)
             if row is None:
                 r = DocumentRecord(**s.stored_fields(n)["record"])
-                row = rows[n - offset] = (r.source, r.doc_id, r.title, [h for _level, h, _page in r.headings],
-                                          (r.type, list(r.sectors), r.years))
+                row = rows[n - offset] = (
+                    r.source,
+                    r.doc_id,
+                    r.title,
+                    [h for _level, h, _page in r.headings],
+                    (r.type, list(r.sectors), r.years),
+                )
             meta[row[1]] = row[4]
             phrases.append(row)
         phrases.sort(key=lambda p: p[0])
         self._doc_meta = meta
-        self._phrase_entries = ([row[2] for row in phrases] + [h for row in phrases for h in row[3]],
-                                [row[1] for row in phrases] + [row[1] for row in phrases for _h in row[3]],
-                                len(phrases))
+        self._phrase_entries = (
+            [row[2] for row in phrases] + [h for row in phrases for h in row[3]],
+            [row[1] for row in phrases] + [row[1] for row in phrases for _h in row[3]],
+            len(phrases),
+        )
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -266,7 +289,7 @@ class SearchIndex:
 
     # -- writing --------------------------------------------------------------------
 
-    def writer(self, documents: int = 0) -> "IndexWriter":
+    def writer(self, documents: int = 0) -> IndexWriter:
         """A writer; for a large batch (``documents`` to add) two processes
         analyse and each writes a segment of its own. Leaving those unmerged
         saves the merge, which runs on one core (see bench/RESULTS.md); a
@@ -309,8 +332,14 @@ class SearchIndex:
             f = s.stored_fields(n)
             heading = f.get("heading") or ""  # Whoosh stores no field whose value was None
             out.append(
-                Passage(doc_id, f["number"], f["body"], heading.split(" › ") if heading else [],
-                        f.get("page"), bool(f.get("is_question")))
+                Passage(
+                    doc_id,
+                    f["number"],
+                    f["body"],
+                    heading.split(" › ") if heading else [],
+                    f.get("page"),
+                    bool(f.get("is_question")),
+                )
             )
         return sorted(out, key=lambda p: p.number)
 
@@ -321,9 +350,14 @@ class SearchIndex:
         for n in s.document_numbers(kind=PASSAGE):
             f = s.stored_fields(n)
             yield {
-                "id": f["id"], "doc_id": f["doc_id"], "title": f.get("title", ""),
-                "heading": f.get("heading", ""), "body": f.get("body", ""), "type": f.get("type", ""),
-                "sectors": [x for x in (f.get("sectors") or "").split(",") if x], "year": f.get("year"),
+                "id": f["id"],
+                "doc_id": f["doc_id"],
+                "title": f.get("title", ""),
+                "heading": f.get("heading", ""),
+                "body": f.get("body", ""),
+                "type": f.get("type", ""),
+                "sectors": [x for x in (f.get("sectors") or "").split(",") if x],
+                "year": f.get("year"),
             }
 
     def counts(self) -> tuple[int, int]:
@@ -362,8 +396,13 @@ class SearchIndex:
 
     def _weighting(self, config: RankingConfig):
         if config.shared_idf:
-            return SharedIdfBM25F(B=config.bm25_b, K1=config.bm25_k1, title_B=config.title_b,
-                                  heading_B=config.heading_b, frequency=self._shared_frequency)
+            return SharedIdfBM25F(
+                B=config.bm25_b,
+                K1=config.bm25_k1,
+                title_B=config.title_b,
+                heading_B=config.heading_b,
+                frequency=self._shared_frequency,
+            )
         return scoring.BM25F(B=config.bm25_b, K1=config.bm25_k1, title_B=config.title_b, heading_B=config.heading_b)
 
     def _shared_frequency(self, text: str) -> int:
@@ -377,8 +416,9 @@ class SearchIndex:
         """Terms of one query word, each with whether it is a part of a hyphenated word."""
         return [(t.text, t.kind == dutch_analysis.PART) for t in self._query_chain(word)]
 
-    def build_query(self, plan: QueryPlan, config: RankingConfig = PRODUCT,
-                    exclude_documents: bool = False) -> wq.Query | None:
+    def build_query(
+        self, plan: QueryPlan, config: RankingConfig = PRODUCT, exclude_documents: bool = False
+    ) -> wq.Query | None:
         """The Whoosh query for a plan, or None when nothing searchable is left.
 
         Each query word becomes a group of alternatives: the word itself (and
@@ -439,8 +479,11 @@ class SearchIndex:
         if config.all_words_required:
             q: wq.Query = wq.And(groups + phrases)
         else:
-            optional = (WordCoordinatedOr(groups, word_terms, config.coordination, word_weights=word_weights)
-                        if groups else None)
+            optional = (
+                WordCoordinatedOr(groups, word_terms, config.coordination, word_weights=word_weights)
+                if groups
+                else None
+            )
             if phrases:
                 required = wq.And(phrases) if len(phrases) > 1 else phrases[0]
                 q = wq.AndMaybe(required, optional) if optional is not None else required
@@ -469,6 +512,7 @@ class SearchIndex:
         """What a query word weighs in coordination: the idf of its rarest
         term that the index holds; a word the index does not hold weighs as
         its rarest alternative (a near word, a synonym) does."""
+
         def known(texts) -> list[int]:
             return [f for f in (self._shared_frequency(t) for t in dict.fromkeys(texts)) if f > 0]
 
@@ -552,8 +596,16 @@ class SearchIndex:
         if q is None:
             return EngineResult([], 0, searchable=False)
         if ARRAY_RANKING and sort == "relevance" and array_rankable(q):
-            return self._array_search(q, mode=mode, limit=limit, offset=offset, filters=filters or {},
-                                      config=config, facets=facets, per_document=per_document)
+            return self._array_search(
+                q,
+                mode=mode,
+                limit=limit,
+                offset=offset,
+                filters=filters or {},
+                config=config,
+                facets=facets,
+                per_document=per_document,
+            )
         searcher = self.searcher()
         own_searcher = self._weighting_key(config) != self._weighting_key(PRODUCT)
         if own_searcher:
@@ -571,8 +623,9 @@ class SearchIndex:
                 d = doc_of[n]
                 per_doc_hits[d] = per_doc_hits.get(d, 0) + 1
             passing = table.passing(filters) if filters else None
-            allowed = [d for d in per_doc_hits
-                       if passing is None or (d in table.position and passing[table.position[d]])]
+            allowed = [
+                d for d in per_doc_hits if passing is None or (d in table.position and passing[table.position[d]])
+            ]
             total = len(allowed) if mode == "documents" else sum(per_doc_hits[d] for d in allowed)
             counts = None
             if facets:
@@ -599,8 +652,9 @@ class SearchIndex:
                 total = len({int(groups[n]) if in_group[n] else n for n in matched if doc_of[n] in allowed_set})
             elif dropped:
                 total -= dropped
-            return EngineResult(self._build_page(self._page_groups(hits, mode, offset, limit, per_doc), mode, others),
-                                total, counts)
+            return EngineResult(
+                self._build_page(self._page_groups(hits, mode, offset, limit, per_doc), mode, others), total, counts
+            )
         finally:
             if own_searcher:
                 searcher.close()
@@ -611,8 +665,18 @@ class SearchIndex:
             self._arrays = IndexArrays(searcher, self._doc_of_docnum())
         return self._arrays
 
-    def _array_search(self, q, *, mode: str, limit: int, offset: int, filters: dict[str, list],
-                      config: RankingConfig, facets: bool, per_document: int) -> EngineResult:
+    def _array_search(
+        self,
+        q,
+        *,
+        mode: str,
+        limit: int,
+        offset: int,
+        filters: dict[str, list],
+        config: RankingConfig,
+        facets: bool,
+        per_document: int,
+    ) -> EngineResult:
         """:meth:`search` for a query of words (terms, no phrases) ranked by
         relevance: every matching passage scored at once from the terms'
         posting lists (:mod:`indexer.engine.whoosh.array_ranking`); the same scores and
@@ -625,12 +689,17 @@ class SearchIndex:
         if isinstance(q, wq.AndNot):
             excluded = np.fromiter(searcher.docs_for_query(q.b), dtype=np.int64)
             q = q.a
-        coordinated = (isinstance(q, WordCoordinatedOr) and len(q.subqueries) >= 2 and q.strength > 0
-                       and len(q.word_terms) >= 2)
+        coordinated = (
+            isinstance(q, WordCoordinatedOr) and len(q.subqueries) >= 2 and q.strength > 0 and len(q.word_terms) >= 2
+        )
         terms = self._scored_terms(searcher, arrays, q, config)
         scores, matched = array_ranking.passage_scores(
-            terms, arrays.size, words=len(q.word_terms) if coordinated else 0,
-            strength=q.strength if coordinated else 0.0, word_weights=q.word_weights if coordinated else None)
+            terms,
+            arrays.size,
+            words=len(q.word_terms) if coordinated else 0,
+            strength=q.strength if coordinated else 0.0,
+            word_weights=q.word_weights if coordinated else None,
+        )
         matched &= arrays.live
         if excluded is not None and len(excluded):
             matched[excluded] = False
@@ -680,8 +749,15 @@ class SearchIndex:
             # each passage's own date (a news item's) from its column, for the few that can move
             dated = searcher.reader().column_reader("date_sort")
             moving = hits[:window]
-            hits = newer_first(moving, [dated[hit.docnum] for hit in moving], shown=need if per_doc == 1 else None,
-                               docs=[int(arrays.doc_index[hit.docnum]) for hit in moving]) + hits[window:]
+            hits = (
+                newer_first(
+                    moving,
+                    [dated[hit.docnum] for hit in moving],
+                    shown=need if per_doc == 1 else None,
+                    docs=[int(arrays.doc_index[hit.docnum]) for hit in moving],
+                )
+                + hits[window:]
+            )
         page = self._page_groups(hits, mode, offset, limit, per_doc)
         # the highlighter reads the matches' offsets for the hits in top_n: the shown ones
         shown = [hit for group in page for hit in group]
@@ -744,10 +820,20 @@ class SearchIndex:
             # idf as Whoosh's: log(records / (postings + 1)) + 1, deleted ones counted in both
             shared = config.shared_idf and fieldname in SHARED_IDF_FIELDS
             frequency = self._shared_frequency(text) if shared else len(ids)
-            out.append(array_ranking.ScoredTerm(
-                ids, tf.astype(np.float64), arrays.lengths(fieldname, ids), idf_of(frequency, arrays.size),
-                searcher.avg_field_length(fieldname) or 1, _internals.field_b(weighting, fieldname),
-                weighting.K1, boosts, (word,) if word else (), [(fieldname, searcher.schema[fieldname].to_bytes(text))]))
+            out.append(
+                array_ranking.ScoredTerm(
+                    ids,
+                    tf.astype(np.float64),
+                    arrays.lengths(fieldname, ids),
+                    idf_of(frequency, arrays.size),
+                    searcher.avg_field_length(fieldname) or 1,
+                    _internals.field_b(weighting, fieldname),
+                    weighting.K1,
+                    boosts,
+                    (word,) if word else (),
+                    [(fieldname, searcher.schema[fieldname].to_bytes(text))],
+                )
+            )
         return out
 
     @staticmethod
@@ -762,9 +848,19 @@ class SearchIndex:
         keys = [(phrase.fieldname, w) for w in phrase.words]
         words = tuple(word_of[k] for k in dict.fromkeys(keys) if k in word_of)
         field = searcher.schema[phrase.fieldname]
-        return array_ranking.ScoredTerm(ids, np.ones(len(ids)), np.ones(len(ids)), 0.0, 1.0, 0.0, 0.0, boosts,
-                                        words, [(phrase.fieldname, field.to_bytes(w)) for w in phrase.words],
-                                        scores=scores)
+        return array_ranking.ScoredTerm(
+            ids,
+            np.ones(len(ids)),
+            np.ones(len(ids)),
+            0.0,
+            1.0,
+            0.0,
+            0.0,
+            boosts,
+            words,
+            [(phrase.fieldname, field.to_bytes(w)) for w in phrase.words],
+            scores=scores,
+        )
 
     def _docnums_of(self, searcher) -> list[str]:
         column = searcher.reader().column_reader("doc_id")
@@ -822,8 +918,15 @@ class SearchIndex:
     def _place(self, docnum: int) -> Place:
         """Where else a shown passage's content stands (another document)."""
         f = self.searcher().stored_fields(docnum)
-        return Place(doc_id=f["doc_id"], passage_id=f["id"], title=f["title"], source=f["source"], type=f["type"],
-                     date=f.get("date"), page=f.get("page"))
+        return Place(
+            doc_id=f["doc_id"],
+            passage_id=f["id"],
+            title=f["title"],
+            source=f["source"],
+            type=f["type"],
+            date=f.get("date"),
+            page=f.get("page"),
+        )
 
     # -- one hit per piece of content ------------------------------------------------
 
@@ -833,7 +936,7 @@ class SearchIndex:
         The fingerprints are read from their column and not kept."""
         if arrays.groups is None:
             parts = [fingerprints_of(leaf) for leaf, _offset in arrays.leaves]
-            sketches = (np.concatenate(parts) if parts else np.zeros((0, duplicates.K), dtype=np.uint32))
+            sketches = np.concatenate(parts) if parts else np.zeros((0, duplicates.K), dtype=np.uint32)
             has = sketches.any(axis=1) & arrays.live[: len(sketches)]
             groups = duplicates.duplicate_groups(sketches, has, arrays.doc_index)
             in_group = groups != np.arange(len(groups))
@@ -886,8 +989,9 @@ class SearchIndex:
             kept.append(hit)
         return kept, others, len(gone_docs)
 
-    def _one_per_content(self, arrays: IndexArrays, ids: np.ndarray, scores: np.ndarray, mode: str
-                         ) -> tuple[np.ndarray, np.ndarray, dict[int, list[int]]]:
+    def _one_per_content(
+        self, arrays: IndexArrays, ids: np.ndarray, scores: np.ndarray, mode: str
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, list[int]]]:
         """The matching passages ``ids`` with one passage per piece of content.
 
         In passages mode, of passages with the same text only the preferred
@@ -911,8 +1015,9 @@ class SearchIndex:
             candidates = ids[in_group[ids]]
         if len(candidates) < 2:
             return ids, scores, {}
-        kept, kept_scores, others = duplicates.collapse(candidates, scores[candidates], groups,
-                                                        self._preference(arrays, candidates))
+        kept, kept_scores, others = duplicates.collapse(
+            candidates, scores[candidates], groups, self._preference(arrays, candidates)
+        )
         if not others:
             return ids, scores, {}
         dropped = np.setdiff1d(candidates, kept, assume_unique=True)
@@ -1095,10 +1200,11 @@ class SearchIndex:
         self._phrase_index()
         self._index_arrays().facets(self.document_meta())
         self._duplicate_groups(self._index_arrays())
-        self.build_query(QueryPlan("samenwerkingsverbanden leerlingen lgf",
-                                   words=["samenwerkingsverbanden", "leerlingen", "lgf"]))
+        self.build_query(
+            QueryPlan("samenwerkingsverbanden leerlingen lgf", words=["samenwerkingsverbanden", "leerlingen", "lgf"])
+        )
 
-    def _phrase_index(self) -> "PhraseIndex":
+    def _phrase_index(self) -> PhraseIndex:
         """Titles and headings by the words they hold, for completions (once per searcher)."""
         self.searcher()
         if self._phrases is None:
@@ -1157,8 +1263,6 @@ class SearchIndex:
         return out
 
 
-
-
 def _only_terms(q) -> bool:
     """True when ``q`` is built of Term, Or and the word coordination only
     (no phrases, exclusions or constant-score parts)."""
@@ -1167,8 +1271,6 @@ def _only_terms(q) -> bool:
     if isinstance(q, (wq.Or, wq.DisjunctionMax)) and not isinstance(q, wq.And):
         return all(_only_terms(sub) for sub in q.subqueries)
     return False
-
-
 
 
 def _edit_distance(a: str, b: str) -> int:

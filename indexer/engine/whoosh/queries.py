@@ -11,17 +11,12 @@ from __future__ import annotations
 import bisect
 import math
 
-
-from whoosh import query as wq, scoring
-from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.matching import WrappingMatcher
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.matching import ListMatcher, NullMatcher, WrappingMatcher
 from whoosh.query.compound import DefaultOr
 
 from indexer.engine.whoosh import _internals
-
-
-
-
 
 # Weighting --------------------------------------------------------------------
 
@@ -120,8 +115,9 @@ class _WordCoordMatcher(WrappingMatcher):
     single word many times. A word matched only through a weaker option (a
     part of a compound in the text) counts for that option's weight."""
 
-    def __init__(self, child, word_of: dict[tuple[str, bytes], tuple[int, float]], weights: list[float],
-                 strength: float):
+    def __init__(
+        self, child, word_of: dict[tuple[str, bytes], tuple[int, float]], weights: list[float], strength: float
+    ):
         super().__init__(child)
         self._word_of = word_of
         self._weights = weights
@@ -151,8 +147,14 @@ class WordCoordinatedOr(wq.Or):
     ``word_terms[i]`` holds the (field, term, weight) that count for word i,
     ``word_weights[i]`` what word i weighs in the share (1 each by default)."""
 
-    def __init__(self, groups, word_terms: list[list[tuple[str, str, float]]], strength: float, boost=1.0,
-                 word_weights: list[float] | None = None):
+    def __init__(
+        self,
+        groups,
+        word_terms: list[list[tuple[str, str, float]]],
+        strength: float,
+        boost=1.0,
+        word_weights: list[float] | None = None,
+    ):
         super().__init__(groups, boost=boost)
         self.word_terms = word_terms
         self.strength = strength

@@ -18,20 +18,15 @@ The index holds two kinds of records:
 from __future__ import annotations
 
 import sys
-
-from typing import Iterable
-
+from collections.abc import Iterable
 
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer as WhooshTokenizer
 from whoosh.columns import FixedBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
-
 from indexer.analysis import dutch as dutch_analysis
 from indexer.passages import duplicates
-
-
 
 PASSAGE, DOCUMENT = "passage", "document"
 TEXT_FIELDS = ("title", "heading", "body")
@@ -77,9 +72,19 @@ class ChainAnalyzer(WhooshTokenizer):
     def __eq__(self, other):
         return isinstance(other, ChainAnalyzer) and other.profile == self.profile
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
         t.boost = 1.0
         t.stopped = False

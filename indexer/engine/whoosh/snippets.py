@@ -10,14 +10,9 @@ from __future__ import annotations
 import re
 from html import escape, unescape
 
-
 from whoosh import highlight
 
 from indexer.engine.whoosh import _internals
-
-
-
-
 
 # Snippets ---------------------------------------------------------------------
 
@@ -29,7 +24,7 @@ class MarkFormatter(highlight.HtmlFormatter):
         super().__init__(tagname="mark", between=" … ")
 
     def format_token(self, text, token, replace=False):
-        return "<mark>%s</mark>" % escape(highlight.get_text(text, token, replace), quote=False)
+        return f"<mark>{escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
 
 
 # how far before a fragment's usual start a sentence may begin and still be
@@ -127,8 +122,12 @@ class _SnippetFragmenter(_internals.TrimmingFragmenter):
         for frag in super().fragment_matches(text, tokens):
             if merged and frag.startchar <= merged[-1].endchar:
                 last = merged[-1]
-                merged[-1] = highlight.Fragment(text, last.matches + [m for m in frag.matches if m not in last.matches],
-                                                last.startchar, max(last.endchar, frag.endchar))
+                merged[-1] = highlight.Fragment(
+                    text,
+                    last.matches + [m for m in frag.matches if m not in last.matches],
+                    last.startchar,
+                    max(last.endchar, frag.endchar),
+                )
             else:
                 merged.append(frag)
         return merged

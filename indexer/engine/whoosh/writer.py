@@ -8,26 +8,21 @@ segments.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from array import array
-
+from typing import TYPE_CHECKING
 
 from whoosh.formats import Characters, Frequency, Positions
 from whoosh.system import pack_uint
 
-
 from indexer.analysis import dutch as dutch_analysis
-from indexer.passages import duplicates
-from indexer.model import DocumentRecord, Passage
 from indexer.engine.spelling_counts import SpellingCounts
-
 from indexer.engine.whoosh import _internals
 from indexer.engine.whoosh.schema import DOCUMENT, PASSAGE, ChainAnalyzer, SeparateTexts
+from indexer.model import DocumentRecord, Passage
+from indexer.passages import duplicates
 
 if TYPE_CHECKING:
     from indexer.engine.whoosh.index import SearchIndex
-
 
 
 class _TextAnalyses:
@@ -46,8 +41,9 @@ class _TextAnalyses:
         self._occurrences: dict[tuple[str, str], dict[str, list[tuple[int, int, int]]]] = {}
         self._counts: dict[tuple[str, str], dict[str, int]] = {}
 
-    def occurrences(self, analyzer: "ChainAnalyzer", text: str,
-                    counted: "ChainAnalyzer | None" = None) -> dict[str, list[tuple[int, int, int]]]:
+    def occurrences(
+        self, analyzer: ChainAnalyzer, text: str, counted: ChainAnalyzer | None = None
+    ) -> dict[str, list[tuple[int, int, int]]]:
         """Each term of ``text`` with its (position, start, end) occurrences;
         with ``counted``, that chain's term counts of the text are kept too."""
         key = (analyzer.profile, text)
@@ -64,7 +60,7 @@ class _TextAnalyses:
                 self._occurrences[key] = found
         return found
 
-    def counts(self, analyzer: "ChainAnalyzer", text: str) -> dict[str, int]:
+    def counts(self, analyzer: ChainAnalyzer, text: str) -> dict[str, int]:
         key = (analyzer.profile, text)
         found = self._counts.get(key)
         if found is None:
@@ -128,12 +124,15 @@ class _PostingLists:
         values = []
         end = 0
         for n in lengths:
-            values.append(data[end:end + n])
+            values.append(data[end : end + n])
             end += n
         if self._unordered:
             order = sorted(range(len(docnums)), key=lambda i: (docnums[i], weights[i], values[i]))
-            return (array("I", (docnums[i] for i in order)), array("d", (weights[i] for i in order)),
-                    [values[i] for i in order])
+            return (
+                array("I", (docnums[i] for i in order)),
+                array("d", (weights[i] for i in order)),
+                [values[i] for i in order],
+            )
         return docnums, weights, values
 
     def iter_postings(self):
@@ -208,14 +207,20 @@ class SegmentIndexWriter(_internals.SegmentWriterSteps):
         occurrences = self._analyses.occurrences(analyzer, value, counted)
         if kind is Characters:
             encode = fmt.encode
-            return [(term.encode("utf-8"), len(occ), float(len(occ)) * boost, encode(occ))
-                    for term, occ in occurrences.items()]
+            return [
+                (term.encode("utf-8"), len(occ), float(len(occ)) * boost, encode(occ))
+                for term, occ in occurrences.items()
+            ]
         if kind is Positions:
             encode = fmt.encode
-            return [(term.encode("utf-8"), len(occ), float(len(occ)) * boost, encode([o[0] for o in occ]))
-                    for term, occ in occurrences.items()]
-        return [(term.encode("utf-8"), len(occ), float(len(occ)) * boost, pack_uint(len(occ)))
-                for term, occ in occurrences.items()]
+            return [
+                (term.encode("utf-8"), len(occ), float(len(occ)) * boost, encode([o[0] for o in occ]))
+                for term, occ in occurrences.items()
+            ]
+        return [
+            (term.encode("utf-8"), len(occ), float(len(occ)) * boost, pack_uint(len(occ)))
+            for term, occ in occurrences.items()
+        ]
 
     def _other_items(self, fieldname: str, fieldobj, value):
         if not isinstance(value, (str, int, float, bool)):
@@ -273,7 +278,7 @@ class SegmentIndexWriter(_internals.SegmentWriterSteps):
                         postings[2].extend(vbytes)
                         postings[3].append(len(vbytes))
 
-                customval = fields.get("_stored_%s" % fieldname, value)
+                customval = fields.get(f"_stored_{fieldname}", value)
                 stored = customval if fieldobj.stored else None
                 perdocwriter.add_field(fieldname, fieldobj, stored, length)
                 column = fieldobj.column_type
@@ -340,8 +345,12 @@ class IndexWriter:
         words = sorted(self._surface.terms_of_words(dict.fromkeys(" ".join(texts).split())))
         self._counts.add(words)
         self._w.add_document(
-            id=f"doc:{record.doc_id}", kind=DOCUMENT, state=record.state, record=_record_fields(record),
-            vocabulary=" ".join(words), **common
+            id=f"doc:{record.doc_id}",
+            kind=DOCUMENT,
+            state=record.state,
+            record=_record_fields(record),
+            vocabulary=" ".join(words),
+            **common,
         )
         for p in passages:
             heading = p.heading or ""
