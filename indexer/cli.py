@@ -99,10 +99,28 @@ def index_command(
         bar = tqdm(items, total=total, desc="Indexeren", unit="bestand", file=sys.stderr, disable=None, leave=False)
         return status.track(bar, total) if status else bar
 
+    report = _run_reporting_failures(
+        lambda: run_index(source_dir, index_dir, full=full, from_scratch=from_scratch, progress=progress),
+        index_dir,
+        status,
+    )
+    if status:
+        status.finished(report.as_json())
+    if as_json:
+        _emit_json(report.as_json())
+    else:
+        click.echo(report.render())
+    sys.exit(report.exit_code)
+
+
+def _run_reporting_failures(run, index_dir: str, status):
+    """``run()``'s report; a run that fails ends the command with a Dutch
+    message and exit status, told to the status file too (the busy case
+    excepted: the run that holds the lock owns that file)."""
     try:
-        report = run_index(source_dir, index_dir, full=full, from_scratch=from_scratch, progress=progress)
+        return run()
     except IndexBusyError as exc:
-        _fail(str(exc), EXIT_BUSY)  # the run that holds the lock owns the status file
+        _fail(str(exc), EXIT_BUSY)
     except CatalogueError as exc:
         if status:
             status.failed(f"{exc}. De index is niet gewijzigd.")
@@ -116,13 +134,6 @@ def index_command(
             except OSError:
                 pass  # the status file may sit on the same full disk
         _fail(message, code)
-    if status:
-        status.finished(report.as_json())
-    if as_json:
-        _emit_json(report.as_json())
-    else:
-        click.echo(report.render())
-    sys.exit(report.exit_code)
 
 
 def _busy_message(index_dir: str) -> str:

@@ -13,6 +13,7 @@ files lack. Each table is keyed by a path relative to the source folder::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import errno
 import hashlib
@@ -213,30 +214,39 @@ def scan_sources(
             fmt = FORMATS.get(os.path.splitext(name)[1].lower())
             if fmt is None:
                 continue
-            path = os.path.join(dirpath, name)
             rel = prefix + name
-            try:
-                st = os.lstat(path)
-                if stat.S_ISLNK(st.st_mode):
-                    problem = _symlink_problem(Path(path), root)
-                    if problem:
-                        skipped.append((rel, problem))
-                        continue
-                    st = os.stat(path)
-                if not stat.S_ISREG(st.st_mode):  # a FIFO would block the hashing for ever
-                    skipped.append((rel, "geen gewoon bestand (een apparaat of pijp): overgeslagen"))
-                    continue
-                signature = file_signature(st)
-                remembered = known.get(rel)
-                digest = remembered[1] if remembered and remembered[0] == signature else file_sha256(path)
-            except OSError as exc:
-                skipped.append((rel, _unreadable(exc)))
-                continue
-            if max(st.st_mtime_ns, st.st_ctime_ns) >= settled_before:
-                signature = None
-            entry, entry_hash = catalogue.get(rel, ({}, ""))
-            found.append(SourceFile(rel, path, fmt, digest, entry, entry_hash, signature))
+            source = _source_file(root, os.path.join(dirpath, name), rel, fmt, known.get(rel), settled_before)
+            if isinstance(source, str):
+                skipped.append((rel, source))
+            else:
+                entry, entry_hash = catalogue.get(rel, ({}, ""))
+                found.append(dataclasses.replace(source, catalogue=entry, catalogue_hash=entry_hash))
     return found, skipped
+
+
+def _source_file(
+    root: Path, path: str, rel: str, fmt: str, remembered: tuple[Signature, str] | None, settled_before: int
+) -> SourceFile | str:
+    """One file found, hashed unless its signature is the ``remembered``
+    one; or why it is skipped (a symlink out of the folder, not a regular
+    file, unreadable). A file changed after ``settled_before`` gets no
+    signature: it may still be changing."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            problem = _symlink_problem(Path(path), root)
+            if problem:
+                return problem
+            st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the hashing for ever
+            return "geen gewoon bestand (een apparaat of pijp): overgeslagen"
+        signature = file_signature(st)
+        digest = remembered[1] if remembered and remembered[0] == signature else file_sha256(path)
+    except OSError as exc:
+        return _unreadable(exc)
+    if max(st.st_mtime_ns, st.st_ctime_ns) >= settled_before:
+        signature = None
+    return SourceFile(rel, path, fmt, digest, {}, "", signature)
 
 
 def slugify(text: str) -> str:

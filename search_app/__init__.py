@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer.search.service import SearchService
+from search_app.error_pages import register_error_pages
 from search_app.query_log import QueryLog
-from search_app.rate_limits import init_rate_limits, retry_after_seconds
+from search_app.rate_limits import init_rate_limits
 from search_app.settings import from_environment, persistent_secret
 
 csrf = CSRFProtect()
@@ -76,45 +77,5 @@ def create_app(config: dict | None = None) -> Flask:
             response.headers.setdefault(name, value)
         return response
 
-    def wants_json() -> bool:
-        return request.path.startswith("/api/") or request.path == "/healthz"
-
-    def error(status: int, message: str):
-        if wants_json():
-            return jsonify(error=message), status
-        return render_template("error.html", status=status, message=message), status
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(exc):
-        return error(400, "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens.")
-
-    @app.errorhandler(404)
-    def not_found(exc):
-        return error(404, "Deze pagina bestaat niet.")
-
-    @app.errorhandler(405)
-    def not_allowed(exc):
-        response, status = error(405, "Deze actie is hier niet mogelijk.")
-        if getattr(exc, "valid_methods", None):  # RFC 9110: a 405 says what is allowed
-            response = app.make_response(response)
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-        return response, status
-
-    @app.errorhandler(413)
-    def too_large(exc):
-        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return error(413, f"Het bestand is te groot (maximaal {limit} MB).")
-
-    @app.errorhandler(429)
-    def too_many_requests(exc):
-        wait = retry_after_seconds()
-        if request.endpoint == "editor.login":
-            return error(429, f"Te veel mislukte inlogpogingen. Wacht {wait} seconden en probeer het dan opnieuw.")
-        return error(429, f"Te veel verzoeken vanaf uw adres. Wacht {wait} seconden en probeer het dan opnieuw.")
-
-    @app.errorhandler(500)
-    def server_error(exc):
-        app.logger.exception("onverwachte fout")
-        return error(500, "Er ging iets mis aan onze kant. Probeer het later opnieuw.")
-
+    register_error_pages(app)
     return app

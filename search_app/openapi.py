@@ -106,6 +106,7 @@ def _responses(schema_ref: str) -> dict:
     }
 
 
+# long: one OpenAPI document, read top to bottom as the API's description
 def openapi_document() -> dict:
     q = _param(
         "q",

@@ -377,23 +377,6 @@ def assemble_blocks(ordered: list[Fragment], headings: dict[int, tuple[int, int]
     current_level = 0  # 0: paragraph, n: heading level n
     current_page: int | None = None
     prev: Fragment | None = None
-
-    def flush() -> None:
-        nonlocal current
-        if current:
-            text = current[0]
-            for line in current[1:]:
-                text = join_hyphenated(text, line, words)
-            text = normalize_text(text)
-            if text:
-                if current_level and _reads_as_sentence(text):
-                    blocks.append(Block(PARAGRAPH, text, page=current_page))
-                elif current_level:
-                    blocks.append(Block(HEADING, text, level=current_level, page=current_page))
-                else:
-                    blocks.append(Block(PARAGRAPH, text, page=current_page))
-        current = []
-
     entry = prev_entry = None
     deepest = max((level for level, _ in headings.values()), default=0) if headings else 0
     listed = False  # past the first heading the document lists
@@ -408,21 +391,44 @@ def assemble_blocks(ordered: list[Fragment], headings: dict[int, tuple[int, int]
             level = _is_heading(f, body, levels)
         if level and entry is None and prev is not None and _continues(prev, f, line_gap) and not current_level:
             level = 0  # the next line of a bold list item or paragraph, not a heading
-        if prev is None or level != current_level or entry != prev_entry:
-            new_block = True
-        elif level:  # a heading that wraps onto a second line, or its number printed apart
-            same_line = f.page == prev.page and abs(f.top - prev.top) <= 0.5 * min(f.size, prev.size)
-            new_block = not (same_line or (f.page == prev.page and 0 <= f.top - prev.bottom <= f.size * 1.5))
-        else:
-            new_block = _paragraph_break(prev, f, line_gap, body)
-        if new_block:
-            flush()
-            current_level = level
-            current_page = f.page
+        if (
+            prev is None
+            or level != current_level
+            or entry != prev_entry
+            or _breaks_block(prev, f, level, line_gap, body)
+        ):
+            blocks.extend(_block_of(current, current_level, current_page, words))
+            current, current_level, current_page = [], level, f.page
         current.append(f.text)
         prev, prev_entry = f, entry
-    flush()
+    blocks.extend(_block_of(current, current_level, current_page, words))
     return blocks
+
+
+def _breaks_block(prev: Fragment, f: Fragment, level: int, line_gap: float, body: float) -> bool:
+    """Whether ``f`` starts a new block after ``prev`` of the same kind: a
+    heading goes on when it wraps onto a second line (or its number is
+    printed apart); a paragraph at a paragraph break."""
+    if level:
+        same_line = f.page == prev.page and abs(f.top - prev.top) <= 0.5 * min(f.size, prev.size)
+        return not (same_line or (f.page == prev.page and 0 <= f.top - prev.bottom <= f.size * 1.5))
+    return _paragraph_break(prev, f, line_gap, body)
+
+
+def _block_of(lines: list[str], level: int, page: int | None, words) -> list[Block]:
+    """The block the lines make (none when they hold no text): a heading of
+    ``level``, or a paragraph, also for a "heading" that reads as a sentence."""
+    if not lines:
+        return []
+    text = lines[0]
+    for line in lines[1:]:
+        text = join_hyphenated(text, line, words)
+    text = normalize_text(text)
+    if not text:
+        return []
+    if level and not _reads_as_sentence(text):
+        return [Block(HEADING, text, level=level, page=page)]
+    return [Block(PARAGRAPH, text, page=page)]
 
 
 def _reads_as_sentence(text: str) -> bool:

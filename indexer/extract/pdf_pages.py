@@ -276,9 +276,45 @@ def _words(page) -> list[Word]:
 
 def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
     """Read a PDF into blocks; raise :class:`ExtractionError` when it cannot be read."""
+    path = Path(path)
+    pdf = _open_checked(path)
+    meta, outline, page_words, heights, warnings = _read_pages(pdf)
+    _check_text_layer(page_words, warnings)
+    pages = _repaired_fragments(page_words)
+    doomed = running_furniture(pages, heights)
+    contents, contents_lines = table_of_contents([[f for f in frags if id(f) not in doomed] for frags in pages])
+    doomed |= contents_lines
+    ordered: list[Fragment] = []
+    for frags in pages:
+        ordered.extend(reading_order([f for f in frags if id(f) not in doomed]))
+    # headings: the document's outline, else its table of contents, else its fonts
+    headings = (locate(outline, ordered) if outline else None) or (locate(contents, ordered) if contents else None)
+    by_fonts = assemble_blocks(ordered)
+    blocks = assemble_blocks(ordered, headings) if headings else by_fonts
+
+    first_page = " ".join(f.text for f in pages[0]).lower()
+    title = _choose_title(
+        _plausible_title(_metadata_text(meta.get("Title"))), by_fonts, first_page
+    ) or path.stem.replace("_", " ").replace("+", " ")
+    return ExtractedDocument(
+        source=source or path.name,
+        format="pdf",
+        title=title,
+        blocks=blocks,
+        date=parse_date(_metadata_text(meta.get("CreationDate")) or _metadata_text(meta.get("ModDate"))),
+        author=_metadata_text(meta.get("Author")),
+        description=_metadata_text(meta.get("Subject")),
+        page_count=len(pages),
+        warnings=warnings,
+    )
+
+
+def _open_checked(path: Path):
+    """The PDF opened with pdfplumber, once its shape, reference graph and
+    page count passed the checks that keep a hostile file from eating the
+    worker."""
     import pdfplumber  # imported here: HTML-only runs and the CLI start faster
 
-    path = Path(path)
     _check_file_shape(path)
     try:
         pdf = pdfplumber.open(path)
@@ -294,7 +330,12 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
         if isinstance(exc, Exception) and not isinstance(exc, (ExtractionError, MemoryError)):
             raise ExtractionError(_explain_open_error(exc)) from exc
         raise
+    return pdf
 
+
+def _read_pages(pdf) -> tuple[dict, list, list[list[Word]], list[float], list[str]]:
+    """The metadata, the outline, each page's words and height, and a
+    warning for each page that could not be read (the rest still counts)."""
     warnings: list[str] = []
     page_words: list[list[Word]] = []
     heights: list[float] = []
@@ -323,11 +364,15 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
         raise
     except Exception as exc:
         raise ExtractionError(_explain_open_error(exc)) from exc
+    return meta, outline, page_words, heights, warnings
 
+
+def _check_text_layer(page_words: list[list[Word]], warnings: list[str]) -> None:
+    """Refuse a PDF without pages, without a text layer (scanned) or whose
+    glyphs map to no letters, each with its reason."""
     if not page_words:
         raise ExtractionError("PDF-bestand zonder pagina's")
-    all_words = [w for words in page_words for w in words]
-    all_text = " ".join(w.text for w in all_words)
+    all_text = " ".join(w.text for words in page_words for w in words)
     letters = sum(ch.isalnum() for ch in all_text)
     if letters < MIN_TEXT_CHARS and warnings:
         raise ExtractionError(
@@ -340,31 +385,3 @@ def extract_pdf(path: str | os.PathLike, source: str = "") -> ExtractedDocument:
         )
     if unmapped_glyph_share(all_text) > 0.3:
         raise ExtractionError("tekstlaag onleesbaar: de lettertekens zijn niet aan Unicode gekoppeld")
-
-    pages = _repaired_fragments(page_words)
-    doomed = running_furniture(pages, heights)
-    contents, contents_lines = table_of_contents([[f for f in frags if id(f) not in doomed] for frags in pages])
-    doomed |= contents_lines
-    ordered: list[Fragment] = []
-    for frags in pages:
-        ordered.extend(reading_order([f for f in frags if id(f) not in doomed]))
-    # headings: the document's outline, else its table of contents, else its fonts
-    headings = (locate(outline, ordered) if outline else None) or (locate(contents, ordered) if contents else None)
-    by_fonts = assemble_blocks(ordered)
-    blocks = assemble_blocks(ordered, headings) if headings else by_fonts
-
-    first_page = " ".join(f.text for f in pages[0]).lower()
-    title = _choose_title(
-        _plausible_title(_metadata_text(meta.get("Title"))), by_fonts, first_page
-    ) or path.stem.replace("_", " ").replace("+", " ")
-    return ExtractedDocument(
-        source=source or path.name,
-        format="pdf",
-        title=title,
-        blocks=blocks,
-        date=parse_date(_metadata_text(meta.get("CreationDate")) or _metadata_text(meta.get("ModDate"))),
-        author=_metadata_text(meta.get("Author")),
-        description=_metadata_text(meta.get("Subject")),
-        page_count=len(pages),
-        warnings=warnings,
-    )

@@ -302,14 +302,8 @@ def _plan(
     current = store.current_generation()
     old_index = backend(current) if current is not None and backend.exists(current) else None
     remembered = _remembered_states(old_index)
-    # an incremental run hashes only the files whose signature changed; --full hashes every file
-    known = {} if full else {path: (e.signature, e.content_hash) for path, e in remembered.items() if e.signature}
     try:
-        catalogue_cache = index_root / CATALOGUE_CACHE
-        if full:  # --full parses the catalogue again (the kept parse is only a speed-up)
-            with contextlib.suppress(OSError):
-                catalogue_cache.unlink(missing_ok=True)
-        sources, skipped = scan_sources(source_dir, known, catalogue_cache)
+        sources, skipped = _scan(source_dir, index_root, remembered, full)
     except BaseException:
         if old_index is not None:
             old_index.close()
@@ -327,33 +321,51 @@ def _plan(
     new_generation = report.full = full or rebuild
     # taken now, from the code this run has loaded (files may change while it runs)
     fingerprint = pipeline.fingerprint(profile if new_generation else old_index.profile)
-    if not new_generation:
-        target, index = current, old_index
-    else:
-        target = store.new_generation()
-        try:
-            index = backend.create(target, profile=profile) if rebuild else backend.create_from(old_index, target)
-        except BaseException:
-            store.discard(target)
-            if old_index is not None:
-                old_index.close()
-            raise
-    plan = RunPlan(
-        old_index,
-        remembered,
-        {path: (e.doc_id, e.state) for path, e in remembered.items()},
-        manifest,
-        sources,
-        skipped,
-        rebuild,
-        new_generation,
-        fingerprint,
-        target,
-        index,
-    )
+    target, index = _target(store, backend, current, old_index, rebuild=rebuild, new=new_generation, profile=profile)
+    old_states = {path: (e.doc_id, e.state) for path, e in remembered.items()}
+    plan = RunPlan(old_index, remembered, old_states, manifest, sources, skipped, rebuild, new_generation,
+                   fingerprint, target, index)  # fmt: skip
     plan.ids = _assign_ids(sources, plan.old_states)
     plan.todo = _changed(plan, report)
     return plan
+
+
+def _target(
+    store: IndexStore,
+    backend: type[SearchBackend],
+    current: Path | None,
+    old_index: SearchBackend | None,
+    *,
+    rebuild: bool,
+    new: bool,
+    profile: str,
+) -> tuple[Path, SearchBackend]:
+    """Where the run writes: the live generation, or a new one (empty for a
+    rebuild, else a copy of the live one)."""
+    if not new:
+        return current, old_index
+    target = store.new_generation()
+    try:
+        return target, backend.create(target, profile=profile) if rebuild else backend.create_from(old_index, target)
+    except BaseException:
+        store.discard(target)
+        if old_index is not None:
+            old_index.close()
+        raise
+
+
+def _scan(
+    source_dir: Path, index_root: Path, remembered: dict[str, DocumentState], full: bool
+) -> tuple[list[SourceFile], list[tuple[str, str]]]:
+    """The source files and the ones that cannot be read. An incremental run
+    hashes only the files whose signature changed and reuses the kept parse
+    of the catalogue; --full hashes every file and parses the catalogue again."""
+    known = {} if full else {path: (e.signature, e.content_hash) for path, e in remembered.items() if e.signature}
+    catalogue_cache = index_root / CATALOGUE_CACHE
+    if full:
+        with contextlib.suppress(OSError):
+            catalogue_cache.unlink(missing_ok=True)
+    return scan_sources(source_dir, known, catalogue_cache)
 
 
 def _rebuild_reason(

@@ -117,35 +117,9 @@ def duplicate_groups(sketches: np.ndarray, has: np.ndarray, doc_index: np.ndarra
     """
     n = len(has)
     group = np.arange(n, dtype=np.int64)
-    rows = np.flatnonzero(has)
-    if len(rows) < 2:
+    counts = _shared_hash_counts(sketches, has, n)
+    if not counts:
         return group
-    # each distinct (hash, passage) once, sorted by hash and then passage, as one 64-bit key
-    keys = _sorted_distinct(
-        (sketches[rows].astype(np.uint64).ravel() << np.uint64(32))
-        | np.repeat(rows, sketches.shape[1]).astype(np.uint64)
-    )
-    value = (keys >> np.uint64(32)).astype(np.int64)
-    passage = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    starts = np.flatnonzero(np.r_[True, value[1:] != value[:-1]])
-    sizes = np.diff(np.r_[starts, len(value)])
-    run_end = np.repeat(starts + sizes, sizes)  # where each entry's run ends
-    usable = np.repeat((sizes >= 2) & (sizes <= COMMON_HASH), sizes)
-    # every pair of passages that share a hash, as (a, b) with a < b, counted
-    pair_keys = []
-    at = np.flatnonzero(usable)
-    for step in range(1, int(min(sizes.max(), COMMON_HASH))):
-        at = at[at + step < run_end[at]]
-        if not len(at):
-            break
-        pair_keys.append(passage[at].astype(np.uint64) * np.uint64(n) + passage[at + step].astype(np.uint64))
-    if not pair_keys:
-        return group
-    all_pairs = np.sort(np.concatenate(pair_keys))
-    first = np.flatnonzero(np.r_[True, all_pairs[1:] != all_pairs[:-1]])
-    pairs, counts = all_pairs[first], np.diff(np.r_[first, len(all_pairs)])
-    candidates = pairs[counts >= SHARED]
-    counts = dict(zip(((int(k) // n, int(k) % n) for k in candidates), counts[counts >= SHARED].tolist()))
     parent = list(range(n))
 
     def root(x: int) -> int:
@@ -182,6 +156,41 @@ def duplicate_groups(sketches: np.ndarray, has: np.ndarray, doc_index: np.ndarra
     for x in {a for pair in same for a in pair}:
         group[x] = root(x)
     return group
+
+
+def _shared_hash_counts(sketches: np.ndarray, has: np.ndarray, n: int) -> dict[tuple[int, int], int]:
+    """Every pair of passages (a < b) that share at least ``SHARED`` of their
+    sketches' hashes, with how many; a hash that more than ``COMMON_HASH``
+    passages hold says nothing and is left out."""
+    rows = np.flatnonzero(has)
+    if len(rows) < 2:
+        return {}
+    # each distinct (hash, passage) once, sorted by hash and then passage, as one 64-bit key
+    keys = _sorted_distinct(
+        (sketches[rows].astype(np.uint64).ravel() << np.uint64(32))
+        | np.repeat(rows, sketches.shape[1]).astype(np.uint64)
+    )
+    value = (keys >> np.uint64(32)).astype(np.int64)
+    passage = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, value[1:] != value[:-1]])
+    sizes = np.diff(np.r_[starts, len(value)])
+    run_end = np.repeat(starts + sizes, sizes)  # where each entry's run ends
+    usable = np.repeat((sizes >= 2) & (sizes <= COMMON_HASH), sizes)
+    # every pair of passages that share a hash, as (a, b) with a < b, counted
+    pair_keys = []
+    at = np.flatnonzero(usable)
+    for step in range(1, int(min(sizes.max(), COMMON_HASH))):
+        at = at[at + step < run_end[at]]
+        if not len(at):
+            break
+        pair_keys.append(passage[at].astype(np.uint64) * np.uint64(n) + passage[at + step].astype(np.uint64))
+    if not pair_keys:
+        return {}
+    all_pairs = np.sort(np.concatenate(pair_keys))
+    first = np.flatnonzero(np.r_[True, all_pairs[1:] != all_pairs[:-1]])
+    pairs, counts = all_pairs[first], np.diff(np.r_[first, len(all_pairs)])
+    candidates = pairs[counts >= SHARED]
+    return dict(zip(((int(k) // n, int(k) % n) for k in candidates), counts[counts >= SHARED].tolist()))
 
 
 def _sorted_distinct(values: np.ndarray) -> np.ndarray:

@@ -129,12 +129,7 @@ class SearchService:
         """Search; ``facets=True`` adds document counts per type, sector and
         year, ``per_document`` > 1 groups further passages under each document hit."""
         started = time.perf_counter()
-        k = max(1, min(int(k), MAX_K))
-        page = max(1, int(page))
-        if mode not in MODES:
-            raise ValueError(f"onbekende modus {mode!r}; kies uit {', '.join(MODES)}")
-        if sort not in SORTS:
-            raise ValueError(f"onbekende sortering {sort!r}; kies uit {', '.join(SORTS)}")
+        k, page = _checked(k, page, mode, sort)
         plan = parse_query(text)
         if plan.is_empty:
             return SearchResponse(
@@ -145,26 +140,10 @@ class SearchService:
                 message="Geef een of meer zoekwoorden op.",
                 facets={} if facets else None,
             )
-        with self._lock:
-            index = self._live_index()
-            index.refresh()  # notices a commit to this generation (and bumps its version)
-            key = (
-                self._generation,
-                index.version,
-                text,
-                k,
-                page,
-                mode,
-                _frozen(filters),
-                repr(config),
-                sort,
-                facets,
-                per_document,
-            )
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return replace(cached, took_ms=_ms(started))
+        key = (text, k, page, mode, _frozen(filters), repr(config), sort, facets, per_document)
+        cached, key = self._cached(key)
+        if cached is not None:
+            return replace(cached, took_ms=_ms(started))
 
         def read(index: SearchBackend):
             result = index.search(
@@ -190,6 +169,22 @@ class SearchService:
         response = SearchResponse(
             plan.text, result.total, _ms(started), result.hits, suggestion, facets=result.facets, message=message
         )
+        self._remember(key, response)
+        return response
+
+    def _cached(self, request: tuple) -> tuple[SearchResponse | None, tuple]:
+        """A response kept for this request of the live index as it is now
+        (its generation and version are part of the key), and that key."""
+        with self._lock:
+            index = self._live_index()
+            index.refresh()  # notices a commit to this generation (and bumps its version)
+            key = (self._generation, index.version, *request)
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+            return cached, key
+
+    def _remember(self, key: tuple, response: SearchResponse) -> None:
         with self._lock:
             self._cache[key] = response
             while len(self._cache) > CACHE_SIZE:
@@ -197,7 +192,6 @@ class SearchService:
             self._searches += 1
             if self._searches % TRIM_EVERY == 0:
                 release_free_memory()  # 0.1 ms; without it a worker stays at its peak size
-        return response
 
     def ask(self, question: str, *, k: int = 5, filters: dict[str, list] | None = None) -> SearchResponse:
         """The passages that best answer a question, each with its confidence
@@ -247,6 +241,16 @@ class SearchService:
         stats["generation"] = self._generation.name if self._generation else None
         stats["index"] = str(self.store.root)
         return stats
+
+
+def _checked(k: int, page: int, mode: str, sort: str) -> tuple[int, int]:
+    """``k`` within 1..MAX_K and ``page`` from 1; an unknown mode or order is
+    a ``ValueError`` with a Dutch message."""
+    if mode not in MODES:
+        raise ValueError(f"onbekende modus {mode!r}; kies uit {', '.join(MODES)}")
+    if sort not in SORTS:
+        raise ValueError(f"onbekende sortering {sort!r}; kies uit {', '.join(SORTS)}")
+    return max(1, min(int(k), MAX_K)), max(1, int(page))
 
 
 def _frozen(filters: dict[str, list] | None) -> tuple:

@@ -25,6 +25,7 @@ from whoosh import scoring, searching, sorting
 
 from indexer.analysis import dutch as dutch_analysis
 from indexer.analysis.word_lists import fold_accents
+from indexer.engine.facets import FacetTable
 from indexer.engine.reranking import CLOSE_SCORE, newer_first, relevance_of
 from indexer.engine.spelling_counts import SpellingCounts
 from indexer.engine.spelling_lookup import SpellingVocabulary
@@ -443,37 +444,13 @@ class SearchIndex:
         seen: set[str] = set()
         for i, word in enumerate(plan.words):
             terms = [(t, part) for t, part in self.analyse_query_word(word) if t not in seen]
-            alternatives = synonyms.get(i, []) + fuzzy.get(word, [])
-            if not terms and not alternatives:
-                continue
             seen.update(t for t, _ in terms)
-            options: list[wq.Query] = []  # the word, its compound parts, synonyms, near spellings
-            keys: list[tuple[str, str, float]] = []
-            if terms:
-                exact = []
-                for t, part in terms:
-                    exact += self._term_clauses(t, config.part_boost if part else 1.0, config)
-                    keys += self._credited(t, self._text_fields(config), config)
-                options.append(wq.Or(exact))
-                # a word in most passages ("onderwijs") gains nothing from the
-                # compounds it is part of, only noise; rarer words do
-                rare = [t for t, _ in terms if self._share_of_passages(t) < COMMON_WORD_SHARE]
-                if config.compound_boost and rare:
-                    options.append(wq.Or([wq.Term("parts", t, boost=config.compound_boost) for t in rare]))
-                    keys += [("parts", t, COMPOUND_CREDIT) for t in rare]
-            for alt in alternatives:
-                boost = config.typo_boost if alt in fuzzy.get(word, []) else config.synonym_boost
-                alt_query, alt_keys = self._alternative(alt, boost, config)
-                if alt_query is not None:
-                    options.append(alt_query)
-                    keys += alt_keys
-            if options:
-                groups.append(options[0] if len(options) == 1 else wq.Or(options))
-                word_terms.append(keys)
-                word_weights.append(self._word_weight([t for t, _ in terms], keys) if config.idf_coordination else 1.0)
-
+            found = self._word_group(terms, synonyms.get(i, []), fuzzy.get(word, []), config)
+            if found is not None:
+                groups.append(found[0])
+                word_terms.append(found[1])
+                word_weights.append(found[2])
         phrases = [q for q in (self._phrase_query(words, fields) for words in plan.phrases) if q is not None]
-
         if not groups and not phrases:
             return None
         if config.all_words_required:
@@ -489,8 +466,46 @@ class SearchIndex:
                 q = wq.AndMaybe(required, optional) if optional is not None else required
             else:
                 q = optional
-        # an excluded word excludes itself, not its parts ("-so-onderwijs"
-        # must not exclude every passage that says "onderwijs")
+        excluded = self._exclusions(plan, fields, exclude_documents)
+        return AndNot(q, excluded) if excluded is not None else q
+
+    def _word_group(
+        self, terms: list[tuple[str, bool]], synonyms: list[str], near: list[str], config: RankingConfig
+    ) -> tuple[wq.Query, list[tuple[str, str, float]], float] | None:
+        """One query word's group of alternatives (the word and the parts of a
+        hyphenated word, its parts in compounds of the text, its synonyms,
+        near spellings), the (field, term, credit) that count for it in
+        coordination, and its weight there; None when nothing of it is left."""
+        options: list[wq.Query] = []
+        keys: list[tuple[str, str, float]] = []
+        if terms:
+            exact = []
+            for t, part in terms:
+                exact += self._term_clauses(t, config.part_boost if part else 1.0, config)
+                keys += self._credited(t, self._text_fields(config), config)
+            options.append(wq.Or(exact))
+            # a word in most passages ("onderwijs") gains nothing from the
+            # compounds it is part of, only noise; rarer words do
+            rare = [t for t, _ in terms if self._share_of_passages(t) < COMMON_WORD_SHARE]
+            if config.compound_boost and rare:
+                options.append(wq.Or([wq.Term("parts", t, boost=config.compound_boost) for t in rare]))
+                keys += [("parts", t, COMPOUND_CREDIT) for t in rare]
+        for alt in synonyms + near:
+            boost = config.typo_boost if alt in near else config.synonym_boost
+            alt_query, alt_keys = self._alternative(alt, boost, config)
+            if alt_query is not None:
+                options.append(alt_query)
+                keys += alt_keys
+        if not options:
+            return None
+        weight = self._word_weight([t for t, _ in terms], keys) if config.idf_coordination else 1.0
+        return (options[0] if len(options) == 1 else wq.Or(options)), keys, weight
+
+    def _exclusions(self, plan: QueryPlan, fields: dict[str, float], exclude_documents: bool) -> wq.Query | None:
+        """What the plan's excluded words and phrases match (with
+        ``exclude_documents``: every passage of a document that holds one).
+        An excluded word excludes itself, not its parts ("-so-onderwijs" must
+        not exclude every passage that says "onderwijs")."""
         excluded: list[wq.Query] = [
             wq.Term(f, t)
             for word in plan.excluded
@@ -500,13 +515,12 @@ class SearchIndex:
         ]
         excluded += [self._phrase_query(words, fields) for words in plan.excluded_phrases]
         excluded = [e for e in excluded if e is not None]
-        if excluded and exclude_documents:
-            s = self.searcher()
+        if not excluded:
+            return None
+        if exclude_documents:
             doc_of = self._doc_of_docnum()
-            excluded = [DocumentsOf({doc_of[n] for n in s.docs_for_query(wq.Or(excluded))})]
-        if excluded:
-            q = AndNot(q, wq.Or(excluded))
-        return q
+            excluded = [DocumentsOf({doc_of[n] for n in self.searcher().docs_for_query(wq.Or(excluded))})]
+        return wq.Or(excluded)
 
     def _word_weight(self, exact: list[str], keys: list[tuple[str, str, float]]) -> float:
         """What a query word weighs in coordination: the idf of its rarest
@@ -606,26 +620,41 @@ class SearchIndex:
                 facets=facets,
                 per_document=per_document,
             )
+        return self._whoosh_search(
+            q,
+            mode=mode,
+            limit=limit,
+            offset=offset,
+            filters={k: v for k, v in (filters or {}).items() if v},
+            config=config,
+            sort=sort,
+            facets=facets,
+            per_document=per_document,
+        )
+
+    def _whoosh_search(
+        self,
+        q,
+        *,
+        mode: str,
+        limit: int,
+        offset: int,
+        filters: dict[str, list],
+        config: RankingConfig,
+        sort: str,
+        facets: bool,
+        per_document: int,
+    ) -> EngineResult:
+        """:meth:`search` through Whoosh's own search: phrases, date order and
+        other query shapes the posting arrays do not rank."""
         searcher = self.searcher()
         own_searcher = self._weighting_key(config) != self._weighting_key(PRODUCT)
         if own_searcher:
             searcher = _internals.open_searcher(self._ix, weighting=self._weighting(config))
         try:
-            filters = {k: v for k, v in (filters or {}).items() if v}
             table = self._index_arrays().facets(self.document_meta())
             doc_of = self._doc_of_docnum() if not own_searcher else self._docnums_of(searcher)
-            # Who matches, unscored: the total and the facet counts. Scoring
-            # every match to count them was the slow part (and Whoosh's
-            # collapsing removes displaced documents from a list one by one).
-            matched = self._matching_docnums(searcher, q)
-            per_doc_hits: dict[str, int] = {}
-            for n in matched:
-                d = doc_of[n]
-                per_doc_hits[d] = per_doc_hits.get(d, 0) + 1
-            passing = table.passing(filters) if filters else None
-            allowed = [
-                d for d in per_doc_hits if passing is None or (d in table.position and passing[table.position[d]])
-            ]
+            matched, per_doc_hits, allowed = self._matched_documents(searcher, q, doc_of, table, filters)
             total = len(allowed) if mode == "documents" else sum(per_doc_hits[d] for d in allowed)
             counts = None
             if facets:
@@ -636,13 +665,12 @@ class SearchIndex:
             # cannot make it), filtered in the query (a list of the matching
             # passages of allowed documents), grouped per document here.
             per_doc = max(1, per_document) if mode == "documents" else 1
-            need = offset + limit
             ranked_q = q
             if filters:
                 allowed_set = set(allowed)
                 candidates = sorted(n for n in matched if doc_of[n] in allowed_set)
                 ranked_q = wq.And([q, RecordsOf(searcher, candidates)]) if candidates else wq.NullQuery
-            hits = self._rank(searcher, ranked_q, mode, need, per_doc, sort, total)
+            hits = self._rank(searcher, ranked_q, mode, offset + limit, per_doc, sort, total)
             if config.prefer_newer and sort == "relevance":
                 hits = newer_first(hits)
             hits, others, dropped = self._one_hit_per_content(hits, mode)
@@ -652,12 +680,27 @@ class SearchIndex:
                 total = len({int(groups[n]) if in_group[n] else n for n in matched if doc_of[n] in allowed_set})
             elif dropped:
                 total -= dropped
-            return EngineResult(
-                self._build_page(self._page_groups(hits, mode, offset, limit, per_doc), mode, others), total, counts
-            )
+            page = self._build_page(self._page_groups(hits, mode, offset, limit, per_doc), mode, others)
+            return EngineResult(page, total, counts)
         finally:
             if own_searcher:
                 searcher.close()
+
+    def _matched_documents(
+        self, searcher, q, doc_of: list[str], table: FacetTable, filters: dict[str, list]
+    ) -> tuple[set[int], dict[str, int], list[str]]:
+        """Who matches, unscored: the matching passages, each document's
+        number of them, and the documents the filters allow. Scoring every
+        match to count them was the slow part (and Whoosh's collapsing
+        removes displaced documents from a list one by one)."""
+        matched = self._matching_docnums(searcher, q)
+        per_doc_hits: dict[str, int] = {}
+        for n in matched:
+            d = doc_of[n]
+            per_doc_hits[d] = per_doc_hits.get(d, 0) + 1
+        passing = table.passing(filters) if filters else None
+        allowed = [d for d in per_doc_hits if passing is None or (d in table.position and passing[table.position[d]])]
+        return matched, per_doc_hits, allowed
 
     def _index_arrays(self) -> IndexArrays:
         searcher = self.searcher()
@@ -684,26 +727,7 @@ class SearchIndex:
         searcher = self.searcher()
         arrays = self._index_arrays()
         table = arrays.facets(self.document_meta())
-        original = q
-        excluded = None
-        if isinstance(q, wq.AndNot):
-            excluded = np.fromiter(searcher.docs_for_query(q.b), dtype=np.int64)
-            q = q.a
-        coordinated = (
-            isinstance(q, WordCoordinatedOr) and len(q.subqueries) >= 2 and q.strength > 0 and len(q.word_terms) >= 2
-        )
-        terms = self._scored_terms(searcher, arrays, q, config)
-        scores, matched = array_ranking.passage_scores(
-            terms,
-            arrays.size,
-            words=len(q.word_terms) if coordinated else 0,
-            strength=q.strength if coordinated else 0.0,
-            word_weights=q.word_weights if coordinated else None,
-        )
-        matched &= arrays.live
-        if excluded is not None and len(excluded):
-            matched[excluded] = False
-        ids = np.flatnonzero(matched)
+        terms, scores, ids, word_weights = self._scored_matches(searcher, arrays, q, config)
         docs = arrays.doc_index[ids]
         filters = {k: v for k, v in filters.items() if v}
         counts = None
@@ -722,13 +746,58 @@ class SearchIndex:
         total = int(np.unique(docs).size) if mode == "documents" else int(ids.size)
         per_doc = max(1, per_document) if mode == "documents" else 1
         need = offset + limit
+        chosen = self._top_passages(arrays, ids, scores[ids], mode, need, per_doc)
+        results, hits = _internals.results_for(searcher, q, chosen)
+        with_snippets(results)
+        if config.prefer_newer and hits:
+            hits = self._newer_first_on_page(searcher, arrays, hits, need, per_doc)
+        page = self._page_groups(hits, mode, offset, limit, per_doc)
+        # the highlighter reads the matches' offsets for the hits in top_n: the shown ones
+        shown = [hit for group in page for hit in group]
+        _internals.show_hits(results, shown)
+        self._record_matched_terms(results, terms, [hit.docnum for hit in shown])
+        built = self._build_page(page, mode, others)
+        shares = word_shares(terms, [group[0].docnum for group in page], word_weights)
+        for hit, share in zip(built, shares):
+            hit.match_share = share
+        return EngineResult(built, total, counts)
+
+    def _scored_matches(self, searcher, arrays: IndexArrays, q, config: RankingConfig):
+        """Every passage's score for a query of words, and the passages that
+        match it (live, not excluded): the scored terms, the scores by
+        passage number, the matching passage numbers, and the words' weights
+        in coordination (None: not coordinated)."""
+        excluded = None
+        if isinstance(q, wq.AndNot):
+            excluded = np.fromiter(searcher.docs_for_query(q.b), dtype=np.int64)
+            q = q.a
+        coordinated = (
+            isinstance(q, WordCoordinatedOr) and len(q.subqueries) >= 2 and q.strength > 0 and len(q.word_terms) >= 2
+        )
+        terms = self._scored_terms(searcher, arrays, q, config)
+        scores, matched = array_ranking.passage_scores(
+            terms,
+            arrays.size,
+            words=len(q.word_terms) if coordinated else 0,
+            strength=q.strength if coordinated else 0.0,
+            word_weights=q.word_weights if coordinated else None,
+        )
+        matched &= arrays.live
+        if excluded is not None and len(excluded):
+            matched[excluded] = False
+        return terms, scores, np.flatnonzero(matched), q.word_weights if coordinated else None
+
+    @staticmethod
+    def _top_passages(
+        arrays: IndexArrays, ids: np.ndarray, scores: np.ndarray, mode: str, need: int, per_doc: int
+    ) -> list[tuple[int, float]]:
+        """The best passages, best first: ``need`` of them, or in documents
+        mode enough for ``need`` documents with up to ``per_doc`` each."""
         wanted = need * per_doc * 3 + 20 if mode == "documents" else need
-        passage_scores = scores[ids]
         while True:
-            top, top_scores = array_ranking.ranked(ids, passage_scores, wanted)
+            top, top_scores = array_ranking.ranked(ids, scores, wanted)
             if mode != "documents":
-                chosen = list(zip(top.tolist(), top_scores.tolist()))
-                break
+                return list(zip(top.tolist(), top_scores.tolist()))
             chosen, per = [], {}
             for n, score in zip(top.tolist(), top_scores.tolist()):
                 d = int(arrays.doc_index[n])
@@ -736,38 +805,27 @@ class SearchIndex:
                     per[d] = per.get(d, 0) + 1
                     chosen.append((n, score))
             if len(per) >= need or len(top) < wanted:
-                break
+                return chosen
             wanted *= 4
-        results, hits = _internals.results_for(searcher, original, chosen)
-        with_snippets(results)
-        if config.prefer_newer and hits:
-            # A hit moves up only past one it scores at least CLOSE_SCORE of (or
-            # within the page): those below that share of the page's last score
-            # stay where they are.
-            last = hits[min(len(hits), need * per_doc) - 1].score
-            window = sum(1 for hit in hits if hit.score >= CLOSE_SCORE * last)
-            # each passage's own date (a news item's) from its column, for the few that can move
-            dated = searcher.reader().column_reader("date_sort")
-            moving = hits[:window]
-            hits = (
-                newer_first(
-                    moving,
-                    [dated[hit.docnum] for hit in moving],
-                    shown=need if per_doc == 1 else None,
-                    docs=[int(arrays.doc_index[hit.docnum]) for hit in moving],
-                )
-                + hits[window:]
-            )
-        page = self._page_groups(hits, mode, offset, limit, per_doc)
-        # the highlighter reads the matches' offsets for the hits in top_n: the shown ones
-        shown = [hit for group in page for hit in group]
-        _internals.show_hits(results, shown)
-        self._record_matched_terms(results, terms, [hit.docnum for hit in shown])
-        built = self._build_page(page, mode, others)
-        shares = word_shares(terms, [group[0].docnum for group in page], q.word_weights if coordinated else None)
-        for hit, share in zip(built, shares):
-            hit.match_share = share
-        return EngineResult(built, total, counts)
+
+    @staticmethod
+    def _newer_first_on_page(searcher, arrays: IndexArrays, hits: list, need: int, per_doc: int) -> list:
+        """Of two passages near the top that say nearly the same, the newer
+        first. A hit moves up only past one it scores at least CLOSE_SCORE of
+        (or within the page): those below that share of the page's last score
+        stay where they are."""
+        last = hits[min(len(hits), need * per_doc) - 1].score
+        window = sum(1 for hit in hits if hit.score >= CLOSE_SCORE * last)
+        # each passage's own date (a news item's) from its column, for the few that can move
+        dated = searcher.reader().column_reader("date_sort")
+        moving = hits[:window]
+        reordered = newer_first(
+            moving,
+            [dated[hit.docnum] for hit in moving],
+            shown=need if per_doc == 1 else None,
+            docs=[int(arrays.doc_index[hit.docnum]) for hit in moving],
+        )
+        return reordered + hits[window:]
 
     @staticmethod
     def _record_matched_terms(results, terms: list[array_ranking.ScoredTerm], docnums: list[int]) -> None:
@@ -1062,26 +1120,7 @@ class SearchIndex:
         last = words[-1]
         m = re.search(r"[^\W_][\w-]*$", text)
         head = text[: m.start()] if m else text  # "speciaal onderwijs -regu" keeps its "-"
-        out: list[dict[str, str]] = []
-        if len(last) >= 2:
-            phrases = self._phrase_index()
-            titles = 0
-            seen_headings: set[str] = set()
-            # every word typed so far, the last as a prefix, in titles (in
-            # source order) and then headings
-            for n in phrases.matching(words[:-1], last):
-                kind, phrase, doc_id = phrases.entries[n]
-                if kind == "titel":
-                    if titles < 3:
-                        out.append({"text": phrase, "kind": "titel", "id": doc_id})
-                        seen_headings.add(phrase.lower())
-                        titles += 1
-                    continue
-                if len(out) >= 5:
-                    break
-                if phrase.lower() not in seen_headings and len(phrase) <= 120:
-                    out.append({"text": phrase, "kind": "kop", "id": doc_id})
-                    seen_headings.add(phrase.lower())
+        out = self._title_and_heading_completions(words) if len(last) >= 2 else []
         seen = {o["text"].lower() for o in out}
         # an abbreviation and what it stands for, either way round
         from indexer.analysis.thesaurus import thesaurus
@@ -1112,6 +1151,28 @@ class SearchIndex:
             if len(out) >= limit:
                 break
         return out[:limit]
+
+    def _title_and_heading_completions(self, words: list[str]) -> list[dict[str, str]]:
+        """Up to three titles (in source order), then headings, that hold
+        every word typed so far, the last one as a prefix; five in all."""
+        phrases = self._phrase_index()
+        out: list[dict[str, str]] = []
+        titles = 0
+        seen_headings: set[str] = set()
+        for n in phrases.matching(words[:-1], words[-1]):
+            kind, phrase, doc_id = phrases.entries[n]
+            if kind == "titel":
+                if titles < 3:
+                    out.append({"text": phrase, "kind": "titel", "id": doc_id})
+                    seen_headings.add(phrase.lower())
+                    titles += 1
+                continue
+            if len(out) >= 5:
+                break
+            if phrase.lower() not in seen_headings and len(phrase) <= 120:
+                out.append({"text": phrase, "kind": "kop", "id": doc_id})
+                seen_headings.add(phrase.lower())
+        return out
 
     def _phrase_occurs(self, words: list[str]) -> bool:
         """Whether the words stand side by side somewhere (body or heading)."""
