@@ -9,9 +9,12 @@ reordered.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from indexer.analysis import dutch as dutch_analysis
 
+T = TypeVar("T")
 NEAR_DUPLICATE = 0.5  # word-set overlap (Jaccard) above which two passages say nearly the same
 CLOSE_SCORE = 0.75  # ... and a score at least this share of the better one's
 SAME_TOPIC = 0.6  # share of the shorter heading's words in the other: the same subject
@@ -97,3 +100,20 @@ def relevance_of(score) -> float:
     if isinstance(score, tuple):
         score = abs(score[-1]) if score and isinstance(score[-1], (int, float)) else 0.0
     return float(score or 0.0)
+
+
+def up_to_per_document(ranked: list[T], document_of: Callable[[T], object], per_doc: int) -> tuple[list[T], int]:
+    """The ranked items, keeping each document's first ``per_doc`` only,
+    and how many documents they hold.
+
+    >>> up_to_per_document(["a1", "a2", "b1", "a3", "c1"], lambda item: item[0], 2)
+    (['a1', 'a2', 'b1', 'c1'], 3)
+    """
+    kept: list[T] = []
+    per: dict[object, int] = {}
+    for item in ranked:
+        d = document_of(item)
+        if per.get(d, 0) < per_doc:
+            per[d] = per.get(d, 0) + 1
+            kept.append(item)
+    return kept, len(per)

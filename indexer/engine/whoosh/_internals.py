@@ -207,17 +207,9 @@ def posting_blocks(matcher) -> tuple[np.ndarray, np.ndarray]:
 
 
 def posting_ids(matcher) -> list[int]:
-    """All document numbers of one term's postings, a block at a time (reads
-    the block's id array; falls back to Whoosh's walk for other matchers)."""
-    if not hasattr(matcher, "_read_ids") or not hasattr(matcher, "_next_block"):
-        return list(matcher.all_ids())
-    out: list[int] = []
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        out.extend(matcher._ids)
-        matcher._next_block()
-    return out
+    """All document numbers of one term's postings (:func:`posting_blocks`'
+    ids; a matcher that filters deleted records is walked)."""
+    return posting_blocks(matcher)[0].tolist()
 
 
 class FixedAndNotMatcher(AndNotMatcher):

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from whoosh import scoring, searching, sorting
 from indexer.analysis import dutch as dutch_analysis
 from indexer.analysis.word_lists import fold_accents
 from indexer.engine.facets import FacetTable
-from indexer.engine.reranking import CLOSE_SCORE, newer_first, relevance_of
+from indexer.engine.reranking import CLOSE_SCORE, newer_first, relevance_of, up_to_per_document
 from indexer.engine.spelling_counts import SpellingCounts
 from indexer.engine.spelling_lookup import SpellingVocabulary
 from indexer.engine.whoosh import _internals, array_ranking
@@ -87,6 +88,22 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+@dataclass
+class _SearcherTables:
+    """What :class:`SearchIndex` builds from one searcher, as it is needed;
+    a new searcher (after a commit) starts with a new, empty set."""
+
+    doc_meta: dict[str, tuple[str, list[str], tuple[int, ...]]] | None = None
+    docnum_doc: list[str] | None = None
+    spelling: SpellingVocabulary | None = None
+    counts: SpellingCounts | None = None
+    phrase_entries: tuple[list, list, int] | None = None  # for PhraseIndex, until built
+    sorted_words: list[str] | None = None
+    phrases: PhraseIndex | None = None
+    arrays: IndexArrays | None = None
+    frequencies: SharedFrequencies | None = None
+
+
 class SearchIndex:
     """One Whoosh index directory (one generation of the index): the Whoosh
     implementation of :class:`indexer.engine.backend.SearchBackend`."""
@@ -100,20 +117,12 @@ class SearchIndex:
         self.profile = self._ix.schema["body"].analyzer.profile
         self._query_chain = QUERY_CHAINS[self.profile]()
         self._searcher = None
-        self._doc_meta: dict[str, tuple[str, list[str], tuple[int, ...]]] | None = None
-        self._docnum_doc: list[str] | None = None
-        # Per segment (by id), what the tables above are built from. A segment
+        self._tables = _SearcherTables()  # built from the searcher, as they are needed
+        # Per segment (by id), what the document tables are built from. A segment
         # never changes once written (a commit adds segments and records
         # deletions in its TOC), so after a commit only new segments are read.
         self._segment_doc_ids: dict[str, list[str]] = {}
         self._segment_rows: dict[str, dict[int, tuple]] = {}  # what _read_document_tables keeps of a record
-        self._spelling: SpellingVocabulary | None = None
-        self._counts: SpellingCounts | None = None
-        self._phrase_entries: tuple[list, list, int] | None = None  # for PhraseIndex, until built
-        self._sorted_words: list[str] | None = None
-        self._phrases: PhraseIndex | None = None
-        self._arrays: IndexArrays | None = None
-        self._frequencies: SharedFrequencies | None = None  # per searcher (its reader)
         self.version = 0  # goes up whenever the index changed under this object
 
     # -- lifecycle ----------------------------------------------------------------
@@ -192,14 +201,7 @@ class SearchIndex:
         for tables in (self._segment_doc_ids, self._segment_rows):
             for key in [k for k in tables if k not in live]:  # merged away or emptied
                 del tables[key]
-        self._doc_meta = None
-        self._docnum_doc = None
-        self._spelling = None
-        self._counts = None
-        self._phrase_entries = None
-        self._sorted_words = None
-        self._phrases = None
-        self._arrays = None
+        self._tables = _SearcherTables()
         self.version += 1
         return True
 
@@ -208,7 +210,7 @@ class SearchIndex:
         once per searcher, and of each segment once), to turn matched passages
         into documents fast."""
         s = self.searcher()
-        if self._docnum_doc is None:
+        if self._tables.docnum_doc is None:
             doc_ids: list[str] = []
             for leaf, offset in segment_readers(s.reader()):
                 assert offset == len(doc_ids)
@@ -220,8 +222,8 @@ class SearchIndex:
                         one.setdefault(d, d) for d in (column[n] for n in range(leaf.doc_count_all()))
                     ]
                 doc_ids.extend(self._segment_doc_ids[key])
-            self._docnum_doc = doc_ids
-        return self._docnum_doc
+            self._tables.docnum_doc = doc_ids
+        return self._tables.docnum_doc
 
     def _matching_docnums(self, searcher, q: wq.Query) -> set[int]:
         """Every live document number ``q`` matches, unscored. For the usual
@@ -244,9 +246,9 @@ class SearchIndex:
 
     def document_meta(self) -> dict[str, tuple[str, list[str], tuple[int, ...]]]:
         """``doc_id -> (type, sectors, year)``, for facet counts; rebuilt when the index changes."""
-        if self._doc_meta is None:
+        if self._tables.doc_meta is None:
             self._read_document_tables()
-        return self._doc_meta
+        return self._tables.doc_meta
 
     def _read_document_tables(self) -> None:
         """One pass over the document records for what searches need of them:
@@ -275,8 +277,8 @@ class SearchIndex:
             meta[row[1]] = row[4]
             phrases.append(row)
         phrases.sort(key=lambda p: p[0])
-        self._doc_meta = meta
-        self._phrase_entries = (
+        self._tables.doc_meta = meta
+        self._tables.phrase_entries = (
             [row[2] for row in phrases] + [h for row in phrases for h in row[3]],
             [row[1] for row in phrases] + [row[1] for row in phrases for _h in row[3]],
             len(phrases),
@@ -409,9 +411,9 @@ class SearchIndex:
     def _shared_frequency(self, text: str) -> int:
         """:func:`shared_document_frequency` in this searcher's view, remembered."""
         reader = self.searcher().reader()
-        if self._frequencies is None or self._frequencies.reader is not reader:
-            self._frequencies = SharedFrequencies(reader)
-        return self._frequencies(text)
+        if self._tables.frequencies is None or self._tables.frequencies.reader is not reader:
+            self._tables.frequencies = SharedFrequencies(reader)
+        return self._tables.frequencies(text)
 
     def analyse_query_word(self, word: str) -> list[tuple[str, bool]]:
         """Terms of one query word, each with whether it is a part of a hyphenated word."""
@@ -704,9 +706,9 @@ class SearchIndex:
 
     def _index_arrays(self) -> IndexArrays:
         searcher = self.searcher()
-        if self._arrays is None or self._arrays.searcher is not searcher:
-            self._arrays = IndexArrays(searcher, self._doc_of_docnum())
-        return self._arrays
+        if self._tables.arrays is None or self._tables.arrays.searcher is not searcher:
+            self._tables.arrays = IndexArrays(searcher, self._doc_of_docnum())
+        return self._tables.arrays
 
     def _array_search(
         self,
@@ -794,17 +796,14 @@ class SearchIndex:
         """The best passages, best first: ``need`` of them, or in documents
         mode enough for ``need`` documents with up to ``per_doc`` each."""
         wanted = need * per_doc * 3 + 20 if mode == "documents" else need
+        doc_index = arrays.doc_index
         while True:
             top, top_scores = array_ranking.ranked(ids, scores, wanted)
             if mode != "documents":
                 return list(zip(top.tolist(), top_scores.tolist()))
-            chosen, per = [], {}
-            for n, score in zip(top.tolist(), top_scores.tolist()):
-                d = int(arrays.doc_index[n])
-                if per.get(d, 0) < per_doc:
-                    per[d] = per.get(d, 0) + 1
-                    chosen.append((n, score))
-            if len(per) >= need or len(top) < wanted:
+            ranked = list(zip(top.tolist(), top_scores.tolist()))
+            chosen, documents = up_to_per_document(ranked, lambda item: int(doc_index[item[0]]), per_doc)
+            if documents >= need or len(top) < wanted:
                 return chosen
             wanted *= 4
 
@@ -942,13 +941,8 @@ class SearchIndex:
             hits = _internals.sorted_hits(results)
             if mode != "documents":
                 return hits
-            kept, per = [], {}
-            for hit in hits:
-                d = hit["doc_id"]
-                if per.get(d, 0) < per_doc:
-                    per[d] = per.get(d, 0) + 1
-                    kept.append(hit)
-            if len(per) >= need or len(hits) < limit:
+            kept, documents = up_to_per_document(hits, lambda hit: hit["doc_id"], per_doc)
+            if documents >= need or len(hits) < limit:
                 return kept
             limit *= 4
 
@@ -1190,9 +1184,9 @@ class SearchIndex:
         if len(prefix) < 5:
             return []
         counts = self.spelling_counts().counts
-        if self._sorted_words is None:
-            self._sorted_words = sorted(counts)
-        words = self._sorted_words
+        if self._tables.sorted_words is None:
+            self._tables.sorted_words = sorted(counts)
+        words = self._tables.sorted_words
         lo = bisect.bisect_left(words, prefix[:3])
         hi = bisect.bisect_left(words, prefix[:3] + "\U0010ffff")
         allowed = 2 if len(prefix) >= 8 else 1
@@ -1232,7 +1226,7 @@ class SearchIndex:
         of the index: from the file the last commit saved, or recounted from
         the documents' stored word lists when that file is missing or stale."""
         s = self.searcher()
-        if self._counts is None:
+        if self._tables.counts is None:
             generation = s.reader().generation()
             counts = SpellingCounts.load(self.directory, generation)
             if counts is None:
@@ -1240,15 +1234,15 @@ class SearchIndex:
                 for n in s.document_numbers(kind=DOCUMENT):
                     counts.add((s.stored_fields(n).get("vocabulary") or "").split())
                 counts.save(self.directory)
-            self._counts = counts
-        return self._counts
+            self._tables.counts = counts
+        return self._tables.counts
 
     def _spelling_vocabulary(self) -> SpellingVocabulary:
         """Every known surface word, bucketed for near lookups (once per searcher)."""
         counts = self.spelling_counts()
-        if self._spelling is None:
-            self._spelling = SpellingVocabulary(counts.counts)
-        return self._spelling
+        if self._tables.spelling is None:
+            self._tables.spelling = SpellingVocabulary(counts.counts)
+        return self._tables.spelling
 
     def warm_up(self) -> None:
         """Build the per-searcher tables the first searches need (the
@@ -1268,19 +1262,19 @@ class SearchIndex:
     def _phrase_index(self) -> PhraseIndex:
         """Titles and headings by the words they hold, for completions (once per searcher)."""
         self.searcher()
-        if self._phrases is None:
-            if self._phrase_entries is None:
+        if self._tables.phrases is None:
+            if self._tables.phrase_entries is None:
                 self._read_document_tables()
-            self._phrases = PhraseIndex(*self._phrase_entries, dutch_analysis.surface_analyzer())
-            self._phrase_entries = None  # the index holds them now
-        return self._phrases
+            self._tables.phrases = PhraseIndex(*self._tables.phrase_entries, dutch_analysis.surface_analyzer())
+            self._tables.phrase_entries = None  # the index holds them now
+        return self._tables.phrases
 
     def _words_with_prefix(self, prefix: str, limit: int) -> list[str]:
         """The ``limit`` most frequent known words that start with ``prefix``."""
         counts = self.spelling_counts().counts
-        if self._sorted_words is None:
-            self._sorted_words = sorted(counts)
-        words = self._sorted_words
+        if self._tables.sorted_words is None:
+            self._tables.sorted_words = sorted(counts)
+        words = self._tables.sorted_words
         lo = bisect.bisect_left(words, prefix)
         hi = bisect.bisect_left(words, prefix + "\U0010ffff")
         return heapq.nlargest(limit, words[lo:hi], key=lambda w: (counts[w], w))
