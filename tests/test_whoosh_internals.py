@@ -188,3 +188,27 @@ def test_results_for_hits_ranked_outside_whoosh_highlight_and_read_fields(index)
     assert "school" in hits[0].highlights("body").lower()
     assert hits[0].matched_terms() == [key]
     assert _internals.sorted_hits(searcher.search(wq.Term("body", "schol"), limit=2))[0].rank == 0
+
+
+def test_an_index_written_before_the_engine_moved_still_opens(tmp_path, monkeypatch):
+    """Indexes of schema 8 pickled the analyzer as ``indexer.whoosh_index.ChainAnalyzer``."""
+    from indexer.engine.whoosh.schema import ChainAnalyzer
+
+    monkeypatch.setattr(ChainAnalyzer, "__module__", "indexer.whoosh_index")  # as the old code pickled it
+    old = SearchIndex.create(tmp_path / "gen")
+    writer = old.writer()
+    record = DocumentRecord("d", "d.html", "html", "Thuiszitters", "nieuws", ["po"], "2022-01-01", None, None,
+                            None, None, [], 1, "s", "2026-12-01")  # fmt: skip
+    writer.add_document(record, [Passage("d", 0, "Thuiszitters gaan weer naar school.", ["Kop"])], ["po"])
+    writer.commit()
+    old.close()
+    monkeypatch.undo()
+    toc = next((tmp_path / "gen").glob("*.toc")).read_bytes()
+    assert b"indexer.whoosh_index" in toc and b"indexer.engine.whoosh" not in toc
+    opened = ("import sys; from indexer.engine.whoosh.index import SearchIndex; "
+              "from indexer.search.query_parser import parse_query; "
+              f"ix = SearchIndex({str(tmp_path / 'gen')!r}); "
+              "print(ix.search(parse_query('thuiszitter')).total)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", opened], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
