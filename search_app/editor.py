@@ -83,6 +83,7 @@ def dashboard():
         "editor/dashboard.html",
         documents=documents,
         status=reindex_job.current_status(index_dir),
+        vectors=service().vector_status(),
         types=DOCUMENT_TYPES,
         sectors=SECTORS,
     )

@@ -35,6 +35,7 @@ ALLOWED = {
     "indexer.search": {"indexer.model", "indexer.analysis", "indexer.engine", "indexer.indexing"},
     "indexer.cli": {
         "indexer.model",
+        "indexer.analysis",
         "indexer.sources",
         "indexer.indexing",
         "indexer.search",

@@ -7,6 +7,7 @@ JSON API promises, with a "Bedoelde u ...?" suggestion when words are unknown.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -16,10 +17,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from indexer.analysis.embeddings import shared_model, unavailable
 from indexer.engine.backend import SearchBackend, backend_class
 from indexer.indexing.store import IndexStore
+from indexer.indexing.vector_store import VectorStore
 from indexer.model import PRODUCT, SORTS, DocumentRecord, Passage, RankingConfig, SearchResponse
-from indexer.search import answer_confidence
+from indexer.search import answer_confidence, hybrid
 from indexer.search.memory_release import release_free_memory
 from indexer.search.query_parser import parse_query
 
@@ -35,9 +38,12 @@ class IndexMissingError(Exception):
 
 
 class SearchService:
-    def __init__(self, index_root: str | Path, backend: type[SearchBackend] | None = None):
+    def __init__(self, index_root: str | Path, backend: type[SearchBackend] | None = None, hybrid: float | None = None):
         self.store = IndexStore(index_root)
         self.backend = backend or backend_class()
+        # the dense share of the vraagbaak's fused ranking; 0: lexical only
+        self.hybrid = hybrid_weight() if hybrid is None else hybrid
+        self._dense: tuple | None = None
         self._index: SearchBackend | None = None
         self._generation: Path | None = None
         self._source_dir: str | None = None
@@ -198,16 +204,32 @@ class SearchService:
         (:mod:`indexer.search.answer_confidence`), and whether any of them answers it
         well enough (``answered``; below the threshold the vraagbaak says it
         found no good answer)."""
-        response = self.search(question, k=k, mode="passages", filters=filters)
+        dense = self._dense_side()
+        response = self.search(question, k=hybrid.POOL if dense else k, mode="passages", filters=filters)
         hits = [replace(hit) for hit in response.hits]  # the cached response stays as it was
         confidence = answer_confidence.model()
-        for hit, value in zip(hits, confidence.score(hits)):
+        for hit, value in zip(hits, confidence.score(hits)):  # on the lexical ranking it was fitted on
             hit.confidence = value
+        if dense:
+            model, vectors = dense
+            hits = hybrid.rerank(model.query(question), hits, vectors.vectors, self.hybrid)[:k]
         answered = any(hit.confidence >= confidence.threshold for hit in hits)
         message = response.message
         if hits and not answered:
             message = "Geen goed antwoord gevonden. De passages hieronder gaan over enkele woorden uit uw vraag."
         return replace(response, hits=hits, answered=answered, message=message)
+
+    def _dense_side(self) -> tuple | None:
+        """The embedding model and the passage vectors, when the vraagbaak
+        ranks by meaning too: a dense share above 0, the semantic extra
+        installed, and vectors in the store."""
+        if not self.hybrid or unavailable():
+            return None
+        if self._dense is None:
+            self._dense = (shared_model(), VectorStore(self.store.root))
+        model, vectors = self._dense
+        vectors.refresh()  # an embedding run may have added vectors since
+        return self._dense if len(vectors) else None
 
     # -- documents ------------------------------------------------------------------
 
@@ -240,7 +262,36 @@ class SearchService:
         stats = self._on_live_index(lambda index: index.stats())
         stats["generation"] = self._generation.name if self._generation else None
         stats["index"] = str(self.store.root)
+        stats["vectors"] = self.vector_status()
         return stats
+
+    def vector_status(self) -> dict | None:
+        """Retrieval by meaning: how far the last embedding run got (None
+        when this index has no vectors). ``state`` is "bezig" while a run
+        embeds, "klaar" when it finished."""
+        status = VectorStore(self.store.root).read_status()
+        if status is None:
+            return None
+        with_vector = status.get("with_vector", status.get("done", 0))
+        return {"state": status.get("state", "onbekend"), "with_vector": with_vector,
+                "passages": status.get("passages", 0), "todo": status.get("todo", 0)}  # fmt: skip
+
+
+def hybrid_weight(environ: dict[str, str] | None = None) -> float:
+    """The dense share of the vraagbaak's ranking: ``EXPERTISEBANK_HYBRID``
+    ("uit", "aan" or a number from 0 to 1); unset, the default
+    :data:`indexer.search.hybrid.DEFAULT_WEIGHT`."""
+    value = (environ if environ is not None else os.environ).get("EXPERTISEBANK_HYBRID", "").strip().lower()
+    if not value:
+        return hybrid.DEFAULT_WEIGHT
+    if value in ("uit", "off", "nee", "no", "0", "false"):
+        return 0.0
+    if value in ("aan", "on", "ja", "yes", "true"):
+        return hybrid.DENSE_WEIGHT
+    try:
+        return min(1.0, max(0.0, float(value)))
+    except ValueError:
+        raise ValueError(f"EXPERTISEBANK_HYBRID={value!r}: kies aan, uit of een getal van 0 tot 1") from None
 
 
 def _checked(k: int, page: int, mode: str, sort: str) -> tuple[int, int]:

@@ -191,6 +191,7 @@ def _score_collection(
     naive: bool,
     answered: dict[str, bool] | None = None,
     unanswerable: list[EvalQuery] | None = None,
+    semantic: bool = False,
 ) -> dict[str, dict[str, int | None]]:
     """Build the indexes one collection needs and rank its queries in each
     configuration. With ``answered``, record for the product whether the
@@ -217,6 +218,10 @@ def _score_collection(
             for q in unanswerable or []:
                 answered["none:" + q.id] = bool(service.ask(q.query, k=5).answered)
         service.close()
+    if semantic and "product" in configs:
+        from tests.eval import dense_eval
+
+        out.update(dense_eval.dense_ranks(roots["dutch"], queries, first_good_rank))
     if naive:
         index = NaiveIndex.build(source, work / "naive", NAIVE_CACHE)
         out["naive"] = naive_ranks(index, queries)
@@ -232,6 +237,7 @@ def run(
     qa: bool = True,
     naive: bool = True,
     configs: tuple[str, ...] = ("baseline", "foundation", "product"),
+    semantic: bool = False,
 ) -> dict:
     """Build the indexes and rank every query in every configuration.
 
@@ -246,14 +252,16 @@ def run(
         corpus = gather_sources(work / "corpus", source, realdocs if use_realdocs else None)
         # the government questions have no answer in the demo corpus + realdocs
         for name, found in _score_collection(
-            corpus, work / "corpus", queries, configs, naive, answered if qa else None, qa_set
+            corpus, work / "corpus", queries, configs, naive, answered if qa else None, qa_set, semantic
         ).items():
             ranks[name].update(found)
         if qa_set:
             qa_source = gather_sources(work / "qa", None, realdocs)
             qa_pages.write_pages(qa_pages.load_items(realdocs / "qa"), qa_source)
             qa_configs = tuple(c for c in configs if c != "baseline")
-            for name, found in _score_collection(qa_source, work / "qa", qa_set, qa_configs, naive, answered).items():
+            for name, found in _score_collection(
+                qa_source, work / "qa", qa_set, qa_configs, naive, answered, semantic=semantic
+            ).items():
                 ranks[name].update(found)
     return {"realdocs": use_realdocs, "queries": queries + qa_set, "ranks": dict(ranks), "answered": answered}
 
@@ -366,6 +374,39 @@ def _answer_lines(results: dict) -> list[str]:
     return lines + ([""] if lines else [])
 
 
+def semantic_lines(results: dict) -> list[str]:
+    """Lexical, dense and hybrid side by side (MRR@10 and Success@5) on dev,
+    test and the Q&A halves; the hybrid share chosen on dev; bootstrap
+    intervals on the test parts."""
+    ranks = results["ranks"]
+    if "dense" not in ranks:
+        return []
+    queries = results["queries"]
+    hybrids = sorted(n for n in ranks if n.startswith("hybrid-"))
+    dev = _part(queries, "dev", "corpus") + _part(queries, "dev", "qa")
+    best = max(hybrids, key=lambda n: (round(table_of(dev, ranks[n])["overall"]["mrr@10"], 6), -float(n[7:])))
+    lines = ["RETRIEVAL BY MEANING (vraagbaak ranking: lexical pool of 50 re-ranked by fused scores)"]
+    names = ["product", "dense", *hybrids]
+    parts = [(f"{label}", _part(queries, split, coll)) for split in SPLITS
+             for coll, label in (("corpus", split), ("qa", f"Q&A {split}"))]  # fmt: skip
+    lines.append(f"  {'config':<12}" + "".join(f"{label + ' MRR':>15}{label[:5] + ' S@5':>11}" for label, _ in parts))
+    for name in names:
+        cells = ""
+        for _label, part in parts:
+            t = table_of(part, ranks[name])["overall"] if part else {"mrr@10": 0.0, "success@5": 0.0}
+            cells += f"{t['mrr@10']:>15.3f}{t['success@5']:>11.3f}"
+        lines.append(f"  {name + (' *' if name == best else ''):<12}{cells}")
+    lines.append(f"  * the dense share with the best dev MRR (dev and Q&A dev together): {best[7:]}")
+    for label, part in (("test", _part(queries, "test", "corpus")), ("Q&A test", _part(queries, "test", "qa"))):
+        if not part:
+            continue
+        lexical = [reciprocal_rank(ranks["product"][q.id]) for q in part]
+        for name in ("dense", best):
+            d = paired_bootstrap([reciprocal_rank(ranks[name][q.id]) for q in part], lexical)
+            lines.append(f"  {label:<9} {name + ' - lexical':<22} {d}  n={d.n}{'  (gain)' if d.significant else ''}")
+    return lines + [""]
+
+
 def format_report(results: dict, reference: dict | None = None) -> str:
     queries = results["queries"]
     names = [n for n in INDEXED if n in results["ranks"]]
@@ -404,6 +445,7 @@ def format_report(results: dict, reference: dict | None = None) -> str:
         ]
         lines.append("")
     lines += _answer_lines(results)
+    lines += semantic_lines(results)
     misses = [
         q
         for q in _part(queries, "dev", "corpus") + _part(queries, "dev", "qa")

@@ -19,9 +19,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make eval")
     parser.add_argument("--save-reference", action="store_true", help="record the product's ranks as the reference")
     parser.add_argument("--dev-only", action="store_true", help="only the dev part (for tuning)")
+    parser.add_argument(
+        "--semantic",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="dense and hybrid rankings too (auto: where the semantic extra is installed)",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
-    results = run(splits=("dev",) if args.dev_only else ("dev", "test"))
+    from tests.eval import dense_eval
+
+    semantic = args.semantic == "on" or (args.semantic == "auto" and dense_eval.enabled())
+    results = run(splits=("dev",) if args.dev_only else ("dev", "test"), semantic=semantic)
     if args.save_reference:
         save_reference(results)
     print(format_report(results, None if args.save_reference else load_reference()))
