@@ -201,3 +201,24 @@ def test_the_vraagbaak_without_vectors_ranks_as_the_lexical_one(demo_index):
     hybrid = SearchService(demo_index, hybrid=0.7).ask(question, k=5)  # no vectors beside this index
     assert [h.id for h in hybrid.hits] == [h.id for h in lexical.hits]
     assert hybrid.answered == lexical.answered
+
+
+def test_an_embedding_run_fills_the_store_it_is_given_and_resumes(demo_index, tmp_path):
+    from indexer.indexing.embedding_run import embed_missing
+
+    class CountingModel:  # stands in for the model: the run's bookkeeping is under test here
+        def __init__(self):
+            self.embedded = 0
+
+        def passages(self, texts):
+            self.embedded += len(texts)
+            return unit_rows(len(texts), self.embedded)
+
+    store = VectorStore(tmp_path / "elders")  # empty, so falsy: it must still be the one used
+    model = CountingModel()
+    first = embed_missing(demo_index, store=store, model=model, limit=40, batch=16)
+    assert (first.embedded, model.embedded) == (40, 40) and len(store.segments()) == 3
+    assert not (demo_index / "vectors").exists()
+    rest = embed_missing(demo_index, store=store, model=model, batch=16)
+    assert rest.embedded == len(store) - 40 and rest.with_vector == rest.passages  # unique texts only
+    assert embed_missing(demo_index, store=store, model=model).embedded == 0

@@ -70,7 +70,7 @@ def embed_missing(
     them) into ``store`` (default: the one beside the index); raises
     ``EmbeddingBusy`` when another run is at it."""
     started = time.monotonic()
-    store = store or VectorStore(index_root)
+    store = store if store is not None else VectorStore(index_root)
     generation = IndexStore(index_root).current_generation()
     if generation is None:
         raise FileNotFoundError(f"Er is nog geen index in {index_root}. Maak die met: expertisebank index")
