@@ -11,7 +11,7 @@ PORT   ?= 8000
 INDEX  ?= var/index
 SOURCE ?= corpus
 
-.PHONY: install install-bench semantic index run serve test lint format eval audit bench bench-quick loadtest pdfs html-pages clean
+.PHONY: install install-bench semantic bench-semantic index run serve test lint format eval audit bench bench-quick loadtest pdfs html-pages clean
 
 install: $(STAMP)
 
@@ -71,6 +71,10 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: install-bench
 	$(BIN)/python -m bench.run_bench $(BENCH_ARGS)
+
+# retrieval by meaning: embedding rate, worker memory, store size, vraagbaak latency (needs make semantic)
+bench-semantic: install-bench semantic
+	$(BIN)/python -m bench.semantic_bench $(BENCH_ARGS)
 
 bench-quick: install-bench
 	$(BIN)/python -m bench.run_bench --quick
