@@ -71,6 +71,9 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: install-bench
 	$(BIN)/python -m bench.run_bench $(BENCH_ARGS)
+	@if $(BIN)/python -c 'import sys; from indexer.analysis.embeddings import unavailable; sys.exit(unavailable() is not None)'; \
+	then $(BIN)/python -m bench.semantic_bench; \
+	else echo "bench-semantic skipped: the semantic extra is not installed (make semantic)"; fi
 
 # retrieval by meaning: embedding rate, worker memory, store size, vraagbaak latency (needs make semantic)
 bench-semantic: install-bench semantic

@@ -234,3 +234,18 @@ def test_login_redirect_only_to_the_editors_area(env):
             "/beheer/inloggen?next=" + target, data={"wachtwoord": PASSWORD, "csrf_token": token(client)}
         )
         assert response.status_code == 302 and response.headers["Location"] == expected, target
+
+
+def test_the_dashboard_shows_how_far_embedding_got(env):
+    from indexer.indexing.vector_store import VectorStore
+
+    app, client, _source, index = env
+    login(client)
+    assert "Zoeken op betekenis" not in client.get("/beheer/").get_data(as_text=True)  # no vectors: not mentioned
+    store = VectorStore(index)
+    store.write_status({"state": "bezig", "done": 40, "todo": 120, "passages": 137})
+    page = client.get("/beheer/").get_data(as_text=True)
+    assert "Zoeken op betekenis" in page and "Inbedden bezig: 40 van 120 nieuwe passages" in page
+    assert '<progress max="120" value="40"' in page
+    store.write_status({"state": "klaar", "passages": 137, "with_vector": 137, "embedded": 80, "seconds": 40.0})
+    assert "137 van de 137 passages hebben een vector (klaar)" in client.get("/beheer/").get_data(as_text=True)

@@ -222,3 +222,24 @@ def test_an_embedding_run_fills_the_store_it_is_given_and_resumes(demo_index, tm
     rest = embed_missing(demo_index, store=store, model=model, batch=16)
     assert rest.embedded == len(store) - 40 and rest.with_vector == rest.passages  # unique texts only
     assert embed_missing(demo_index, store=store, model=model).embedded == 0
+
+
+@needs_model
+def test_index_starts_embedding_in_the_background_when_semantic_is_on(tmp_path):
+    source = tmp_path / "bron"
+    shutil.copytree(CORPUS, source, ignore=shutil.ignore_patterns("tools"))
+    root = tmp_path / "index"
+    env = {**os.environ, "EXPERTISEBANK_SEMANTIC": "aan", "EXPERTISEBANK_EMBED_THREADS": "2"}
+    done = subprocess.run([sys.executable, "-m", "indexer.cli", "index", "--source", str(source), "--index",
+                           str(root)], env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0 and "Inbedden gestart op de achtergrond" in done.stderr
+    # searchable by words at once, before any vector exists
+    from indexer.search.service import SearchService
+
+    assert SearchService(root).search("samenwerkingsverband").total > 0
+    store = VectorStore(root)
+    deadline = time.monotonic() + 300
+    while (store.read_status() or {}).get("state") != "klaar" and time.monotonic() < deadline:
+        time.sleep(1)
+    status = store.read_status()
+    assert status["state"] == "klaar" and status["with_vector"] == status["passages"] > 0

@@ -46,14 +46,13 @@ class EmbeddingReport:
                 f"{self.with_vector} van de {self.passages} passages hebben een vector.")  # fmt: skip
 
 
-def live_passage_keys(index: SearchBackend) -> list[tuple[bytes, str]]:
+def live_passage_keys(index: SearchBackend) -> Iterator[tuple[bytes, str]]:
     """Each live passage's vector key (the hash of its text) and what is
-    embedded of it (with its title and heading path), in the index's order."""
-    out = []
+    embedded of it (with its title and heading path), in the index's order;
+    read as it goes, so that memory does not grow with the index."""
     for p in index.export_passages():
         body = str(p["body"] or "")
-        out.append((text_key(body), passage_text(str(p["title"] or ""), str(p["heading"] or ""), body)))
-    return out
+        yield text_key(body), passage_text(str(p["title"] or ""), str(p["heading"] or ""), body)
 
 
 def embed_missing(
@@ -76,35 +75,56 @@ def embed_missing(
         raise FileNotFoundError(f"Er is nog geen index in {index_root}. Maak die met: expertisebank index")
     index = (backend or backend_class())(generation)
     try:
-        passages = live_passage_keys(index)
+        with store.lock():
+            store.remove_leftovers()
+            store.refresh()
+            # a first pass keeps only keys (16 bytes a passage); the second reads the texts as it embeds
+            live: dict[bytes, int] = {}  # key -> passages with that text
+            missing: set[bytes] = set()
+            for key, _text in live_passage_keys(index):
+                live[key] = live.get(key, 0) + 1
+                if key not in store:
+                    missing.add(key)
+            todo = min(len(missing), limit) if limit is not None else len(missing)
+            done = _embed_streamed(index, store, model or EmbeddingModel(), missing, todo, batch, progress)
+            if len(store.segments()) > MERGE_FROM:
+                store.merge(keep=set(live))
+            with_vector = sum(n for key, n in live.items() if key in store)
+            report = EmbeddingReport(sum(live.values()), with_vector, done, time.monotonic() - started)
+            store.write_status({"state": "klaar", **report.as_json()})
     finally:
         index.close()
-    with store.lock():
-        store.remove_leftovers()
-        store.refresh()
-        todo = list({key: text for key, text in passages if key not in store}.items())[:limit]
-        model = model or EmbeddingModel()
-        done = 0
-        batches = [todo[i : i + batch] for i in range(0, len(todo), batch)]
-        store.write_status({"state": "bezig", "done": 0, "todo": len(todo), "passages": len(passages)})
-        for chunk in (progress or _no_progress)(batches, len(batches)):
-            store.add([key for key, _ in chunk], model.passages([text for _, text in chunk]))
-            done += len(chunk)
-            store.write_status({"state": "bezig", "done": done, "todo": len(todo), "passages": len(passages)})
-        if len(store.segments()) > MERGE_FROM:
-            store.merge(keep={key for key, _ in passages})
-        with_vector = sum(1 for key, _ in passages if key in store)
-        report = EmbeddingReport(len(passages), with_vector, done, time.monotonic() - started)
-        store.write_status({"state": "klaar", **report.as_json()})
     return report
 
 
-def vector_counts(index_root: str | os.PathLike, index: SearchBackend) -> tuple[int, int]:
-    """(live passages with a vector, live passages)."""
-    store = VectorStore(index_root)
-    store.refresh()
-    keys = live_passage_keys(index)
-    return sum(1 for key, _ in keys if key in store), len(keys)
+def _embed_streamed(index, store: VectorStore, model, missing: set[bytes], todo: int, batch: int, progress) -> int:
+    """Embed the first ``todo`` passages whose key is ``missing``, ``batch``
+    at a time, each batch stored before the next is read; how many were."""
+
+    def batches() -> Iterator[list[tuple[bytes, str]]]:
+        chunk: list[tuple[bytes, str]] = []
+        left = todo
+        for key, text in live_passage_keys(index):
+            if left <= 0:
+                break
+            if key in missing:
+                missing.discard(key)  # a text that several passages share is embedded once
+                chunk.append((key, text))
+                left -= 1
+                if len(chunk) == batch:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
+
+    total = index.counts()[1]
+    done = 0
+    store.write_status({"state": "bezig", "done": 0, "todo": todo, "passages": total})
+    for chunk in (progress or _no_progress)(batches(), -(-todo // batch)):
+        store.add([key for key, _ in chunk], model.passages([text for _, text in chunk]))
+        done += len(chunk)
+        store.write_status({"state": "bezig", "done": done, "todo": todo, "passages": total})
+    return done
 
 
 def start_in_background(index_root: str | os.PathLike) -> subprocess.Popen:
