@@ -386,7 +386,7 @@ def semantic_lines(results: dict) -> list[str]:
     dev = _part(queries, "dev", "corpus") + _part(queries, "dev", "qa")
     best = max(hybrids, key=lambda n: (round(table_of(dev, ranks[n])["overall"]["mrr@10"], 6), -float(n[7:])))
     lines = ["RETRIEVAL BY MEANING (vraagbaak ranking: lexical pool of 50 re-ranked by fused scores)"]
-    names = ["product", "dense", *hybrids]
+    names = ["product", "dense", "rrf", *hybrids]
     parts = [(f"{label}", _part(queries, split, coll)) for split in SPLITS
              for coll, label in (("corpus", split), ("qa", f"Q&A {split}"))]  # fmt: skip
     lines.append(f"  {'config':<12}" + "".join(f"{label + ' MRR':>15}{label[:5] + ' S@5':>11}" for label, _ in parts))
@@ -397,6 +397,9 @@ def semantic_lines(results: dict) -> list[str]:
             cells += f"{t['mrr@10']:>15.3f}{t['success@5']:>11.3f}"
         lines.append(f"  {name + (' *' if name == best else ''):<12}{cells}")
     lines.append(f"  * the dense share with the best dev MRR (dev and Q&A dev together): {best[7:]}")
+    rrf_dev = table_of(dev, ranks["rrf"])["overall"]["mrr@10"]
+    best_dev = table_of(dev, ranks[best])["overall"]["mrr@10"]
+    lines.append(f"  dev MRR: weighted fusion {best_dev:.3f}, reciprocal rank fusion (k=60) {rrf_dev:.3f}")
     for label, part in (("test", _part(queries, "test", "corpus")), ("Q&A test", _part(queries, "test", "qa"))):
         if not part:
             continue
