@@ -11,7 +11,7 @@ PORT   ?= 8000
 INDEX  ?= var/index
 SOURCE ?= corpus
 
-.PHONY: install install-bench semantic bench-semantic index run serve test lint format eval audit bench bench-quick loadtest pdfs html-pages clean
+.PHONY: install install-bench semantic bench-semantic index run serve test lint format eval eval-opensearch audit bench bench-quick loadtest pdfs html-pages clean opensearch opensearch-build
 
 install: $(STAMP)
 
@@ -45,6 +45,25 @@ format: install
 
 eval: install
 	$(BIN)/python -m tests.eval.run_eval
+
+# the same evaluation on both engines: starts a local OpenSearch node for the run
+# (unless EXPERTISEBANK_OPENSEARCH_URL names a cluster) and prints them side by side
+eval-opensearch: install opensearch-build
+	$(BIN)/python -m tests.eval.run_eval --opensearch on
+
+# Scale-out (optional): an OpenSearch node from Maven Central artifacts (opensearch/),
+# Java 17 and Maven. `make opensearch` builds the launcher once and runs one node on
+# 127.0.0.1:9200 in the foreground; then EXPERTISEBANK_BACKEND=opensearch selects it.
+OPENSEARCH_JAR := opensearch/target/expertisebank-opensearch-node.jar
+OPENSEARCH_PORT ?= 9200
+OPENSEARCH_DATA ?= var/opensearch
+opensearch-build: $(OPENSEARCH_JAR)
+
+$(OPENSEARCH_JAR): opensearch/pom.xml $(shell find opensearch/src -type f 2>/dev/null)
+	mvn -q -B -f opensearch/pom.xml package -DskipTests
+
+opensearch: install opensearch-build
+	$(BIN)/python -m indexer.engine.opensearch_nodes --nodes 1 --data $(OPENSEARCH_DATA) --http-port $(OPENSEARCH_PORT)
 
 # Lighthouse (npm, pinned) with Debian's Chromium on four page types, phone and desktop;
 # fails when a category is under 100. Reports: tests/output/lighthouse/.

@@ -34,6 +34,11 @@ def _extraction_error(reason: str, cacheable: bool) -> ExtractionError:
     return ExtractionError(reason, cacheable=cacheable)
 
 
+class EngineUnavailableError(RuntimeError):
+    """The search engine does not answer (an OpenSearch cluster that is down
+    or unreachable); the message is Dutch and is shown as it is."""
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """A file in the source folder, with what decides whether to re-index it."""

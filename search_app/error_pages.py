@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from indexer.model import EngineUnavailableError
 from search_app.rate_limits import retry_after_seconds
 
 
@@ -47,6 +48,14 @@ def register_error_pages(app: Flask) -> None:
         if request.endpoint == "editor.login":
             return error(429, f"Te veel mislukte inlogpogingen. Wacht {wait} seconden en probeer het dan opnieuw.")
         return error(429, f"Te veel verzoeken vanaf uw adres. Wacht {wait} seconden en probeer het dan opnieuw.")
+
+    @app.errorhandler(EngineUnavailableError)
+    def engine_unavailable(exc):
+        app.logger.warning("zoekmachine onbereikbaar: %s", exc)
+        response, status = error(503, str(exc))
+        response = app.make_response(response)
+        response.headers["Retry-After"] = "30"
+        return response, status
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("indexer", "search_app")
 MAX_FUNCTION_LINES = 60
@@ -44,8 +46,12 @@ ALLOWED = {
     },
     "search_app": {"indexer.model", "indexer.sources", "indexer.extract", "indexer.indexing", "indexer.search"},
 }
-# Only these may import an engine's own modules; the rest go through indexer.engine.backend.
-ENGINE_PRIVATE = ("indexer.engine.whoosh", "whoosh")
+# An engine's own modules and its library: only the engine imports them; the
+# rest go through indexer.engine.backend (which picks an engine by name).
+ENGINE_PRIVATE = {
+    "indexer.engine.whoosh": ("indexer.engine.whoosh", "whoosh"),
+    "indexer.engine.opensearch": ("indexer.engine.opensearch", "opensearchpy"),
+}
 
 
 def modules() -> dict[str, Path]:
@@ -112,14 +118,15 @@ def test_each_part_imports_only_what_comes_before_it_on_the_datas_path():
     assert not wrong, "\n".join(sorted(wrong))
 
 
-def test_only_the_engine_touches_whoosh():
+@pytest.mark.parametrize("engine", sorted(ENGINE_PRIVATE))
+def test_only_an_engine_touches_its_own_modules_and_library(engine):
     wrong = []
     known = modules()
     for name, path in known.items():
-        if name.startswith("indexer.engine.whoosh") or name == "indexer.engine.backend":
+        if name == engine or name.startswith(engine + ".") or name == "indexer.engine.backend":
             continue  # the engine itself, and the one place that picks it by name
         for target in imports_of(name, path, known):
-            if any(target == p or target.startswith(p + ".") for p in ENGINE_PRIVATE):
+            if any(target == p or target.startswith(p + ".") for p in ENGINE_PRIVATE[engine]):
                 wrong.append(f"{name} imports {target}")
     assert not wrong, "\n".join(sorted(wrong))
 

@@ -142,6 +142,8 @@ def write(index: SearchBackend, *names: str) -> int:
 
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> type[SearchBackend]:
+    if request.param == "opensearch":
+        request.getfixturevalue("opensearch")  # the shared cluster (skips with the reason without one)
     return backend_class(request.param)
 
 

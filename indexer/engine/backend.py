@@ -29,7 +29,7 @@ from indexer.model import PRODUCT, DocumentRecord, EngineResult, Passage, QueryP
 if TYPE_CHECKING:
     from indexer.engine.spelling_counts import SpellingCounts
 
-BACKENDS = ("whoosh",)
+BACKENDS = ("whoosh", "opensearch")
 DEFAULT_BACKEND = "whoosh"
 
 
@@ -175,4 +175,22 @@ def backend_class(name: str | None = None) -> type[SearchBackend]:
         from indexer.engine.whoosh.index import SearchIndex
 
         return SearchIndex
+    if name == "opensearch":
+        from indexer.engine.opensearch.index import OpenSearchIndex
+
+        return OpenSearchIndex
     raise UnknownBackendError(f"Onbekende zoekmachine {name!r}; kies uit: {', '.join(BACKENDS)}")
+
+
+def release_generation(directory: str | Path) -> None:
+    """Free what an engine keeps outside a generation's folder before the
+    folder is removed: an OpenSearch generation's index in the cluster. A
+    cluster that does not answer leaves the index behind (the next prune
+    of a later generation cannot reach it either; delete it by hand)."""
+    from indexer.engine.opensearch.index import MARKER, OpenSearchIndex
+
+    if (Path(directory) / MARKER).is_file():
+        try:
+            OpenSearchIndex.remove(directory)
+        except Exception:  # noqa: BLE001 - pruning must not fail an indexing run
+            pass

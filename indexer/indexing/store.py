@@ -30,6 +30,8 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
+from indexer.engine.backend import release_generation
+
 CURRENT = "current"
 PREVIOUS = "previous"
 LOCK_NAME = "indexing.lock"
@@ -99,6 +101,7 @@ class IndexStore:
             previous = next((p for p in others if any(p.glob("*.toc"))), None)
         for p in others:
             if p.resolve() != previous:
+                release_generation(p)
                 shutil.rmtree(p, ignore_errors=True)
         for tmp in self.root.glob(".*.*.tmp"):  # ".current.<pid>.tmp", ".status.json.<pid>.tmp"
             try:
@@ -111,6 +114,7 @@ class IndexStore:
 
     def discard(self, generation: Path) -> None:
         if generation != self.current_generation():
+            release_generation(generation)
             shutil.rmtree(generation, ignore_errors=True)
 
     def _fsync_dir(self) -> None:

@@ -192,6 +192,7 @@ def _score_collection(
     answered: dict[str, bool] | None = None,
     unanswerable: list[EvalQuery] | None = None,
     semantic: bool = False,
+    opensearch: bool = False,
 ) -> dict[str, dict[str, int | None]]:
     """Build the indexes one collection needs and rank its queries in each
     configuration. With ``answered``, record for the product whether the
@@ -218,6 +219,8 @@ def _score_collection(
             for q in unanswerable or []:
                 answered["none:" + q.id] = bool(service.ask(q.query, k=5).answered)
         service.close()
+    if opensearch and "product" in configs:
+        out["opensearch"] = _opensearch_ranks(source, work / "opensearch", cache, queries)
     if semantic and "product" in configs:
         from tests.eval import dense_eval
 
@@ -229,6 +232,21 @@ def _score_collection(
     return out
 
 
+def _opensearch_ranks(source: Path, root: Path, cache: Path, queries: list[EvalQuery]) -> dict[str, int | None]:
+    """The product's ranking on the OpenSearch engine (the cluster that
+    ``EXPERTISEBANK_OPENSEARCH_URL`` names), from the same extracted text."""
+    from indexer.engine.backend import backend_class
+    from indexer.indexing.run import Pipeline
+
+    engine = backend_class("opensearch")
+    run_index(source, root, profile="dutch", cache_dir=cache, pipeline=Pipeline(backend=engine))
+    service = SearchService(root, backend=engine)
+    try:
+        return product_ranks(service, queries, PRODUCT)
+    finally:
+        service.close()
+
+
 def run(
     source: Path = REPO / "corpus",
     workdir: Path | None = None,
@@ -238,6 +256,7 @@ def run(
     naive: bool = True,
     configs: tuple[str, ...] = ("baseline", "foundation", "product"),
     semantic: bool = False,
+    opensearch: bool = False,
 ) -> dict:
     """Build the indexes and rank every query in every configuration.
 
@@ -252,7 +271,7 @@ def run(
         corpus = gather_sources(work / "corpus", source, realdocs if use_realdocs else None)
         # the government questions have no answer in the demo corpus + realdocs
         for name, found in _score_collection(
-            corpus, work / "corpus", queries, configs, naive, answered if qa else None, qa_set, semantic
+            corpus, work / "corpus", queries, configs, naive, answered if qa else None, qa_set, semantic, opensearch
         ).items():
             ranks[name].update(found)
         if qa_set:
@@ -260,7 +279,7 @@ def run(
             qa_pages.write_pages(qa_pages.load_items(realdocs / "qa"), qa_source)
             qa_configs = tuple(c for c in configs if c != "baseline")
             for name, found in _score_collection(
-                qa_source, work / "qa", qa_set, qa_configs, naive, answered, semantic=semantic
+                qa_source, work / "qa", qa_set, qa_configs, naive, answered, semantic=semantic, opensearch=opensearch
             ).items():
                 ranks[name].update(found)
     return {"realdocs": use_realdocs, "queries": queries + qa_set, "ranks": dict(ranks), "answered": answered}
@@ -410,6 +429,38 @@ def semantic_lines(results: dict) -> list[str]:
     return lines + [""]
 
 
+def engine_lines(results: dict) -> list[str]:
+    """The product's ranking on Whoosh and on OpenSearch, per part, with the
+    paired bootstrap of the difference (OpenSearch - Whoosh)."""
+    if "opensearch" not in results["ranks"]:
+        return []
+    whoosh, other = results["ranks"]["product"], results["ranks"]["opensearch"]
+    lines = ["ENGINES: the product's ranking on Whoosh and on OpenSearch (same text, same queries)"]
+    header = f"  {'part':<10}{'n':>4}  {'Whoosh S@5':>11}{'MRR':>7}  {'OpenSearch S@5':>15}{'MRR':>7}"
+    lines.append(header + "  OpenSearch - Whoosh (MRR)")
+    for split in SPLITS:
+        for collection, label in (("corpus", split), ("qa", f"Q&A {split}")):
+            part = [q for q in _part(results["queries"], split, collection) if q.id in other]
+            if not part:
+                continue
+            a = table_of(part, whoosh)["overall"]
+            b = table_of(part, other)["overall"]
+            diff = paired_bootstrap(
+                [reciprocal_rank(other[q.id]) for q in part], [reciprocal_rank(whoosh[q.id]) for q in part]
+            )
+            lines.append(
+                f"  {label:<10}{len(part):>4}  {a['success@5']:>11.3f}{a['mrr@10']:>7.3f}  "
+                f"{b['success@5']:>15.3f}{b['mrr@10']:>7.3f}  {diff}"
+            )
+    for split in SPLITS:
+        part = [q for q in _part(results["queries"], split, "corpus") if q.id in other]
+        if part:
+            a, b = table_of(part, whoosh), table_of(part, other)
+            kinds = ", ".join(f"{k} {a[k]['mrr@10']:.2f}/{b[k]['mrr@10']:.2f}" for k in a if k != "overall" and k in b)
+            lines.append(f"  {split} MRR by kind (Whoosh/OpenSearch): {kinds}")
+    return lines + [""]
+
+
 def format_report(results: dict, reference: dict | None = None) -> str:
     queries = results["queries"]
     names = [n for n in INDEXED if n in results["ranks"]]
@@ -449,6 +500,7 @@ def format_report(results: dict, reference: dict | None = None) -> str:
         lines.append("")
     lines += _answer_lines(results)
     lines += semantic_lines(results)
+    lines += engine_lines(results)
     misses = [
         q
         for q in _part(queries, "dev", "corpus") + _part(queries, "dev", "qa")
