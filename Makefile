@@ -11,7 +11,7 @@ PORT   ?= 8000
 INDEX  ?= var/index
 SOURCE ?= corpus
 
-.PHONY: install install-bench semantic bench-semantic index run serve test lint format eval eval-opensearch audit bench bench-quick loadtest pdfs html-pages clean opensearch opensearch-build
+.PHONY: install install-bench semantic bench-semantic index run serve test lint format eval eval-opensearch audit bench bench-opensearch bench-quick loadtest pdfs html-pages clean opensearch opensearch-build
 
 install: $(STAMP)
 
@@ -93,6 +93,13 @@ bench: install-bench
 	@if $(BIN)/python -c 'import sys; from indexer.analysis.embeddings import unavailable; sys.exit(unavailable() is not None)'; \
 	then $(BIN)/python -m bench.semantic_bench; \
 	else echo "bench-semantic skipped: the semantic extra is not installed (make semantic)"; fi
+	@if $(BIN)/python -c 'import sys; from indexer.engine.opensearch_nodes import launcher_problem; sys.exit(launcher_problem() is not None)'; \
+	then $(BIN)/python -m bench.opensearch_bench; \
+	else echo "bench-opensearch skipped: no Java or launcher (make opensearch-build)"; fi
+
+# OpenSearch beside Whoosh at 10k and 50k documents: ingest, HTTP p50/p95, heap and RSS per node
+bench-opensearch: install-bench opensearch-build
+	$(BIN)/python -m bench.opensearch_bench $(BENCH_ARGS)
 
 # retrieval by meaning: embedding rate, worker memory, store size, vraagbaak latency (needs make semantic)
 bench-semantic: install-bench semantic

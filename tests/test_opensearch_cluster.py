@@ -114,16 +114,16 @@ def test_searches_go_on_while_a_data_node_is_killed_and_it_comes_back_green(open
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
-    time.sleep(1.0)
+    time.sleep(0.5)
     before = searched[0]
     opensearch.kill(1)  # a data node, its shards' other copies elsewhere
-    time.sleep(3.0)  # searches while the cluster notices and promotes replicas
+    time.sleep(2.0)  # searches while the cluster notices and promotes replicas
     assert opensearch.health()["number_of_nodes"] == 2
     assert opensearch.health()["status"] in ("yellow", "green")
     during = searched[0]
     opensearch.restart(1)
     opensearch.wait_status("green", 120)  # the node is back and every replica assigned again
-    time.sleep(1.0)
+    time.sleep(0.5)
     done.set()
     thread.join(30)
     assert failures == [], failures[:3]

@@ -54,6 +54,9 @@ PASSAGE, DOCUMENT, META = "passage", "document", "meta"
 META_ID = "meta"
 BULK_SIZE = 500  # actions per bulk request
 SCAN_SIZE = 1000
+WINDOW_MARGIN = 5  # hits fetched beyond the page, for the ones left out as the same text
+FREQUENCY_CACHE = 20_000  # words whose document counts a reader keeps per commit
+REFRESH_GAP = 0.01
 READ_TRIES = 4  # a read that fails while a node drops out is tried again
 # one order over all records: a passage id and the commit that added that version of it
 SCAN_ORDER = [{"pid": {"order": "asc", "missing": "_first"}}, {"visible_from": {"order": "asc", "missing": "_first"}}]
@@ -122,7 +125,11 @@ class OpenSearchIndex:
         self.client = connect(cluster_urls())
         self.version = 0
         self._view = self.generation()
+        self._refreshed = 0.0  # time.monotonic() of the last refresh
         self._counts: SpellingCounts | None = None
+        self._frequencies: dict[str, int] = {}  # word -> documents holding it, at this commit
+        self._nearest_words: dict[tuple[str, int], str | None] = {}
+        self._otherwise: dict[str, bool] = {}  # unknown words that find text by stem, part or prefix
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -188,11 +195,21 @@ class OpenSearchIndex:
         return int(meta["_source"]["generation"])
 
     def refresh(self) -> bool:
+        """See commits made since the last refresh. Two refreshes within
+        ``REFRESH_GAP`` seconds ask the cluster once (the search service
+        refreshes twice per search)."""
+        now = time.monotonic()
+        if now - self._refreshed < REFRESH_GAP:
+            return False
+        self._refreshed = now
         latest = self.generation()
         if latest == self._view:
             return False
         self._view = latest
         self._counts = None
+        self._frequencies = {}
+        self._nearest_words = {}
+        self._otherwise = {}
         self.version += 1
         return True
 
@@ -336,7 +353,8 @@ class OpenSearchIndex:
     ) -> EngineResult:
         if not dutch_analysis.query_analyzer().terms(" ".join(plan.all_words())) and self.profile != "plain":
             return EngineResult([], 0, searchable=False)
-        scoring = queries.text_query(plan, config, self.profile)
+        near = list(self.corrections(plan.words, rare=1).values()) if config.typo_boost else []
+        scoring = queries.text_query(plan, config, self.profile, near)
         if scoring is None:
             return EngineResult([], 0, searchable=False)
         documents = mode == "documents"
@@ -346,7 +364,7 @@ class OpenSearchIndex:
         per_doc = max(1, per_document) if documents else 1
         # fetched from the top: a hit whose content an earlier one shows is left
         # out, so the page is cut from the list that remains
-        window = min(10_000, (offset + limit) * 2 + 10)
+        window = min(10_000, offset + limit + WINDOW_MARGIN)
         body: dict = {
             "query": query,
             "post_filter": {"bool": {"filter": all_filters}},
@@ -371,8 +389,25 @@ class OpenSearchIndex:
         response = self._read("search", body=body, params={"allow_partial_search_results": "false"})
         total = int(response["aggregations"]["total"]["n"]["value"])
         hits, dropped = self._hits(response["hits"]["hits"], documents, per_doc)
+        page = hits[offset : offset + limit]
+        if not documents:
+            self._add_other_places(page)
         counts = queries.facet_counts(response["aggregations"], documents) if facets else None
-        return EngineResult(hits[offset : offset + limit], max(0, total - dropped), counts)
+        return EngineResult(page, max(0, total - dropped), counts)
+
+    def _add_other_places(self, hits: list[Hit]) -> None:
+        """Passages mode: the other documents where each shown text stands too."""
+        keys = {h.passage_id: content_key(h.text) for h in hits}
+        if not keys:
+            return
+        body = {
+            "query": queries.of_kind(PASSAGE, self._view, {"terms": {"content": sorted(set(keys.values()))}}),
+            "size": 200,
+            "_source": ["doc_id", "pid", "title", "source", "type", "date", "page", "content"],
+        }
+        found = [h["_source"] for h in self._read("search", body=body)["hits"]["hits"]]
+        for hit in hits:
+            hit.also = [_place(s) for s in found if s["content"] == keys[hit.passage_id] and s["doc_id"] != hit.doc_id]
 
     def _hits(self, raw: list[dict], documents: bool, per_doc: int) -> tuple[list[Hit], int]:
         """Hits from the collapsed results, one per piece of content: in
@@ -394,7 +429,6 @@ class OpenSearchIndex:
                 hit.more = [_hit(i, "passages") for i in inner[1:per_doc]]
             else:
                 hit = _hit(h, "passages")
-                hit.also = [_place(i["_source"]) for i in inner if i["_source"]["doc_id"] != s["doc_id"]]
             by_content.setdefault(s["content"], hit)
             out.append(hit)
         return out, dropped
@@ -502,48 +536,80 @@ class OpenSearchIndex:
             return True
         return any(w != word for w in self._words_with_prefix(word, 2))
 
+    def _document_frequencies(self, words: Iterable[str]) -> dict[str, int]:
+        """How many documents hold each word (one request for the ones not
+        asked before at this commit)."""
+        words = set(words)
+        known = self._frequencies
+        ask = sorted(w for w in words if w not in known)
+        if ask:
+            known.update(self._ask_frequencies(ask))
+            if len(known) > FREQUENCY_CACHE:
+                known.clear()
+                known.update(self._ask_frequencies(sorted(words)))
+        return {w: known[w] for w in words}
+
+    def _ask_frequencies(self, words: list[str]) -> dict[str, int]:
+        if not words:
+            return {}
+        body = {
+            "query": queries.of_kind(DOCUMENT, self._view),
+            "size": 0,
+            "aggs": {"f": {"filters": {"filters": {w: {"term": {"vocabulary": w}} for w in words}}}},
+        }
+        buckets = self._read("search", body=body)["aggregations"]["f"]["buckets"]
+        return {w: int(buckets[w]["doc_count"]) for w in words}
+
     def corrections(self, words: Iterable[str], rare: int = 0) -> dict[str, str]:
         """For words at most ``rare`` documents hold, the nearest word (one
         edit up to six letters, else two) that at least five times as many
         hold: OpenSearch's term suggester over the documents' word lists."""
-        out: dict[str, str] = {}
         skip = dutch_analysis.dutch_stop_words() | dutch_analysis.question_words()
-        for word in words:
-            w = fold_accents(word.lower())
-            if len(w) < 4 or not w.isalpha() or w in skip:
+        folded = {word: fold_accents(word.lower()) for word in words}
+        folded = {word: w for word, w in folded.items() if len(w) >= 4 and w.isalpha() and w not in skip}
+        own = self._document_frequencies(folded.values())
+        out: dict[str, str] = {}
+        for word, w in folded.items():
+            if own[w] > rare or (own[w] == 0 and self._found_otherwise(w)):
                 continue
-            own = self._document_frequency(w)
-            if own > rare or (own == 0 and self._matches_otherwise(w)):
-                continue
-            maxdist = 1 if len(w) <= 6 else 2
-            suggest = {
-                "near": {
-                    "text": w,
-                    "term": {
-                        "field": "vocabulary",
-                        "suggest_mode": "always",
-                        "max_edits": maxdist,
-                        "min_word_length": 4,
-                        "prefix_length": 1,
-                        "size": 10,
-                        "string_distance": "damerau_levenshtein",
-                    },
-                }
-            }
-            body = {"size": 0, "suggest": suggest}
-            options = self._read("search", body=body)["suggest"]["near"][0]["options"]
-            best = None
-            for o in options:
-                cand = o["text"]
-                freq = self._document_frequency(cand)
-                if freq < max(1, 5 * own):
-                    continue
-                key = (_edit_distance(w, cand), -freq)
-                if best is None or key < best[0]:
-                    best = (key, cand)
+            best = self._nearest(w, own[w])
             if best is not None:
-                out[word] = best[1]
+                out[word] = best
         return out
+
+    def _found_otherwise(self, w: str) -> bool:
+        if w not in self._otherwise:
+            if len(self._otherwise) > FREQUENCY_CACHE:
+                self._otherwise.clear()
+            self._otherwise[w] = self._matches_otherwise(w)
+        return self._otherwise[w]
+
+    def _nearest(self, w: str, own: int) -> str | None:
+        if (w, own) not in self._nearest_words:
+            if len(self._nearest_words) > FREQUENCY_CACHE:
+                self._nearest_words.clear()
+            self._nearest_words[(w, own)] = self._ask_nearest(w, own)
+        return self._nearest_words[(w, own)]
+
+    def _ask_nearest(self, w: str, own: int) -> str | None:
+        suggest = {
+            "near": {
+                "text": w,
+                "term": {
+                    "field": "vocabulary",
+                    "suggest_mode": "always",
+                    "max_edits": 1 if len(w) <= 6 else 2,
+                    "min_word_length": 4,
+                    "prefix_length": 1,
+                    "size": 10,
+                    "string_distance": "damerau_levenshtein",
+                },
+            }
+        }
+        options = self._read("search", body={"size": 0, "suggest": suggest})["suggest"]["near"][0]["options"]
+        freqs = self._document_frequencies(o["text"] for o in options)
+        candidates = [(_edit_distance(w, c), -f, c) for c, f in freqs.items() if f >= max(1, 5 * own)]
+        return min(candidates)[2] if candidates else None
 
     def spelling_counts(self) -> SpellingCounts:
         """Each surface word's number of documents (a terms aggregation; kept per commit)."""
@@ -733,12 +799,15 @@ def _passage(s: dict) -> Passage:
 
 
 def _collapse(documents: bool, per_doc: int, plan: QueryPlan) -> dict:
-    """Documents mode: one hit per document, its next passages inside. Passages
-    mode: one hit per text, its other places inside."""
-    inner: dict = {"name": "group", "size": per_doc if documents else 5, "_source": True}
-    if documents and per_doc > 1:
-        inner["highlight"] = _highlight(plan)
-    return {"field": "doc_id" if documents else "content", "inner_hits": inner}
+    """Documents mode: one hit per document, with its next passages inside
+    when asked for (inner hits cost a search per hit). Passages mode: one hit
+    per text (its other places come from one query afterwards)."""
+    if not documents:
+        return {"field": "content"}
+    if per_doc == 1:
+        return {"field": "doc_id"}
+    inner = {"name": "group", "size": per_doc, "_source": True, "highlight": _highlight(plan)}
+    return {"field": "doc_id", "inner_hits": inner}
 
 
 def _highlight(plan: QueryPlan) -> dict:

@@ -9,7 +9,8 @@ filters (the ``analysis-common`` module):
 - ``nl_index``: standard tokenizer, lowercase, ASCII folding, our stop
   words, Snowball Dutch, a final double consonant made single;
 - ``nl_search``: the same with the thesaurus as ``synonym_graph`` (search
-  time only, as in the Whoosh engine) and the words that only frame a
+  time only, as in the Whoosh engine; before lower-casing, so that a variant
+  marked to count only in capitals does) and the words that only frame a
   question dropped;
 - ``nl_parts``: ``dictionary_decompounder`` with our compound word list (the
   parts :mod:`indexer.analysis.compounds` may split off), for the ``parts``
@@ -55,22 +56,34 @@ def compound_word_list() -> tuple[str, ...]:
     return tuple(sorted(w for w in common if w not in compounds.NOT_FIRST and w not in compounds.NOT_LAST))
 
 
-def synonym_rules() -> list[str]:
-    """The thesaurus as Solr synonym rules, one concept per rule. A variant
-    that only counts in capitals ("!MR") is left out: after lower-casing it
-    would also match the other word ("mr", meester).
+def _case_variants(variant: str) -> list[str]:
+    """A variant as a visitor may type it: as written, lower case, capitals, a capital first."""
+    forms = [variant, variant.lower(), variant.upper(), variant[:1].upper() + variant[1:]]
+    return list(dict.fromkeys(forms))
 
-    >>> "po, primair onderwijs" in synonym_rules()
+
+def synonym_rules() -> list[str]:
+    """The thesaurus as Solr synonym rules, one concept per rule. The rules
+    apply before lower-casing, so a variant that only counts as written in
+    capitals ("!OCW") stays that way, and the other variants are given in
+    the ways a visitor types them.
+
+    >>> rules = synonym_rules()
+    >>> "po, PO, Po, primair onderwijs, PRIMAIR ONDERWIJS, Primair onderwijs" in rules
     True
+    >>> [r for r in rules if r.startswith("OCW, ")][0].split(", ")[:3]
+    ['OCW', 'ministerie van onderwijs  cultuur en wetenschap', 'MINISTERIE VAN ONDERWIJS  CULTUUR EN WETENSCHAP']
     """
     rules = []
     for line in (DATA_DIR / "thesaurus-nl.txt").read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        variants = [v.strip() for v in line.split(" = ") if v.strip() and not v.strip().startswith("!")]
-        if len(variants) >= 2:
-            rules.append(", ".join(v.replace(",", " ") for v in variants))
+        forms: list[str] = []
+        for variant in (v.strip().replace(",", " ") for v in line.split(" = ") if v.strip()):
+            forms += [variant[1:]] if variant.startswith("!") else _case_variants(variant)
+        if len(forms) >= 2:
+            rules.append(", ".join(dict.fromkeys(forms)))
     return rules
 
 
@@ -86,7 +99,9 @@ def analysis_settings(profile: str) -> dict:
             "nl_search": {
                 "type": "custom",
                 "tokenizer": "standard",
-                "filter": base + ["nl_synonyms", "nl_stop", "nl_question_words", "nl_stem", "nl_undouble"],
+                # the thesaurus before lower-casing: "!OCW" counts only in capitals
+                "filter": ["asciifolding", "nl_synonyms", "lowercase", "nl_stop", "nl_question_words"]
+                + ["nl_stem", "nl_undouble", "remove_duplicates"],
             },
             "nl_parts": {"type": "custom", "tokenizer": "standard", "filter": base + ["nl_decompound"] + stem},
         }
