@@ -121,6 +121,7 @@ def run(sizes: tuple[int, ...], three_nodes_at: tuple[int, ...], work: Path) -> 
         with engine_env(None):
             whoosh = bench_engine("Whoosh", source, warm_root(work, f"whoosh-{size}", size), passes, warmup)
         rows.append(_row(f"{size:,}", "Whoosh (1 process)", whoosh, size))
+        memory.append(f"| {size:,} | Whoosh (1 process) | (none) | | | {whoosh['server_rss']:.0f} | |")
         topologies = [(1, 1, 0)] + ([(3, 3, 1)] if size in three_nodes_at else [])
         for nodes, shards, replicas in topologies:
             with tempfile.TemporaryDirectory(prefix="bench-opensearch-", dir=work) as tmp:
