@@ -101,6 +101,9 @@ class Cluster:
     def wait_status(self, status: str, timeout: float) -> dict:
         return self._local().wait_status(status, timeout)
 
+    def wait_nodes(self, count: int, timeout: float) -> dict:
+        return self._local().wait_nodes(count, timeout)
+
     def _local(self) -> nodes.LocalCluster:
         """A LocalCluster object over the running nodes (for health only)."""
         cluster = nodes.LocalCluster.__new__(nodes.LocalCluster)

@@ -362,6 +362,15 @@ class LocalCluster:
         """Wait until the cluster health is at least ``status`` ("green" or "yellow"); return the health."""
         if status not in ("green", "yellow"):
             raise ValueError("status must be 'green' or 'yellow'")
+        return self._wait_health(f"wait_for_status={status}", f"reach {status}", timeout)
+
+    def wait_nodes(self, count: int, timeout: float = 120.0) -> dict:
+        """Wait until the cluster counts exactly ``count`` nodes (after a node
+        was killed: until the others have noticed and removed it); return the health."""
+        return self._wait_health(f"wait_for_nodes={count}", f"count {count} node(s)", timeout)
+
+    def _wait_health(self, condition: str, what: str, timeout: float) -> dict:
+        """Poll ``/_cluster/health?<condition>`` (each call waits server-side) until it holds."""
         deadline = time.monotonic() + timeout
         last: object = None
         while True:
@@ -370,7 +379,7 @@ class LocalCluster:
                 break
             wait = max(1, int(remaining))
             try:
-                health = self.health(f"?wait_for_status={status}&timeout={wait}s", timeout=wait + 10)
+                health = self.health(f"?{condition}&timeout={wait}s", timeout=wait + 10)
                 if not health.get("timed_out"):
                     return health
                 last = health
@@ -379,7 +388,7 @@ class LocalCluster:
             except (urllib.error.URLError, OSError) as exc:
                 last = exc
             time.sleep(0.5)
-        raise RuntimeError(f"cluster did not reach {status} within {timeout:.0f}s; last answer: {last}")
+        raise RuntimeError(f"cluster did not {what} within {timeout:.0f}s; last answer: {last}")
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop all nodes in parallel (SIGTERM, then SIGKILL after ``timeout``)."""
