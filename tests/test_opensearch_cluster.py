@@ -73,6 +73,15 @@ def answers(index) -> dict[str, tuple]:
     return out
 
 
+def grows(items: list, count: int, errors: list, timeout: float = 60.0) -> bool:
+    """Wait, bounded, until a search loop has added ``count`` more items to
+    ``items`` (not after an error): waits that hold on a loaded machine too."""
+    target, deadline = len(items) + count, time.monotonic() + timeout
+    while len(items) < target and time.monotonic() < deadline and not errors:
+        time.sleep(0.05)
+    return len(items) >= target
+
+
 @pytest.fixture(scope="module")
 def cluster_index(opensearch, tmp_path_factory):
     index = backend_class("opensearch").create(tmp_path_factory.mktemp("cluster") / "gen")
@@ -100,7 +109,7 @@ def test_searches_go_on_while_a_data_node_is_killed_and_it_comes_back_green(open
     failures: list[str] = []
     mismatches: list[str] = []
     done = threading.Event()
-    searched = [0]
+    rounds: list[int] = []  # one item per round of searches that all succeeded
 
     def loop():
         while not done.is_set():
@@ -109,29 +118,22 @@ def test_searches_go_on_while_a_data_node_is_killed_and_it_comes_back_green(open
             except Exception as exc:  # any failed search fails the test
                 failures.append(repr(exc))
                 continue
-            searched[0] += 1
+            rounds.append(1)
             mismatches.extend(q for q in QUERIES if got[q] != expected[q])
-
-    def searches_complete(count: int, timeout: float = 60.0) -> bool:
-        """Wait, bounded, until the loop has finished ``count`` more rounds (not after a failure)."""
-        target, deadline = searched[0] + count, time.monotonic() + timeout
-        while searched[0] < target and time.monotonic() < deadline and thread.is_alive() and not failures:
-            time.sleep(0.05)
-        return searched[0] >= target
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
-    assert searches_complete(1), failures[:3]
+    assert grows(rounds, 1, failures), failures[:3]
     opensearch.kill(1)  # a data node, its shards' other copies elsewhere
     # searches go on while the others notice the loss and promote replicas;
     # how soon they notice depends on the machine's load, so the waits are bounded, not fixed
-    assert searches_complete(2), failures[:3]
+    assert grows(rounds, 2, failures), failures[:3]
     assert opensearch.wait_nodes(2, 90)["number_of_nodes"] == 2
     assert opensearch.wait_status("yellow", 60)["status"] in ("yellow", "green")  # every shard has a copy
-    assert searches_complete(2), failures[:3]  # on the two nodes that are left
+    assert grows(rounds, 2, failures), failures[:3]  # on the two nodes that are left
     opensearch.restart(1)
     opensearch.wait_status("green", 120)  # the node is back and every replica assigned again
-    assert searches_complete(2), failures[:3]
+    assert grows(rounds, 2, failures), failures[:3]
     done.set()
     thread.join(30)
     assert failures == [], failures[:3]
@@ -160,9 +162,10 @@ def test_a_commit_is_seen_whole_by_searches_running_during_it(opensearch, cluste
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
+    assert grows(seen, 1, errors), errors[:3]
     for word in ("beta", "alfa"):
         fill(cluster_index, 120, word, replace=True)
-    time.sleep(0.5)
+    assert grows(seen, 2, errors), errors[:3]
     done.set()
     thread.join(30)
     reader.close()
@@ -213,13 +216,14 @@ def test_reindexing_while_searching_gives_old_or_new_results_never_a_mix(opensea
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
+    assert grows(seen, 1, errors), errors[:3]  # the old results seen first
     first = IndexStore(root).current_generation()
     write_sources(sources, "beta")
     run_index(sources, root, pipeline=Pipeline(backend=engine))  # incremental: one commit in the live index
     assert IndexStore(root).current_generation() == first
     write_sources(sources, "gamma")
     run_index(sources, root, full=True, pipeline=Pipeline(backend=engine))  # a new generation, swapped in
-    time.sleep(0.5)
+    assert grows(seen, 2, errors), errors[:3]  # and the new ones after
     done.set()
     thread.join(30)
     assert errors == []
